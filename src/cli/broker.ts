@@ -1,0 +1,94 @@
+// `slipway broker`: the embedded single-node Kafka-compatible broker as a
+// foreground process. It runs until SIGINT/SIGTERM, then closes the broker
+// (flush + fsync) before exiting, so a clean stop loses nothing.
+import { createLogger, isLogLevel, type LogLevel } from '../logging.js';
+import { parseArgs } from 'node:util';
+import { EXIT_FAILURE, EXIT_OK, UsageError, intOption, parseStrict, type Command } from './usage.js';
+
+const DEFAULTS = { port: 9092, host: '127.0.0.1', dataDir: '.slipway/broker', partitions: 1, logLevel: 'info' as LogLevel };
+
+const USAGE = `Usage: slipway broker [options]
+
+Serves the Kafka protocol from an embedded single-node broker, persisted to
+--data-dir, until interrupted (SIGINT/SIGTERM close it cleanly).
+
+Options:
+  --port P          TCP port; 0 picks a free one (default ${DEFAULTS.port})
+  --host H          address to listen on (default ${DEFAULTS.host})
+  --data-dir D      where topics, group offsets and producer state live (default ${DEFAULTS.dataDir})
+  --partitions N    partitions of auto-created topics (default ${DEFAULTS.partitions})
+  --log-level L     debug | info | warn | error | silent (default ${DEFAULTS.logLevel}); debug shows connections
+  -h, --help        this text
+`;
+
+const OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  partitions: { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const brokerCommand: Command = {
+  name: 'broker',
+  summary: 'run the embedded Kafka-compatible broker',
+  usage: USAGE,
+  async run(argv) {
+    const { values } = parseStrict(USAGE, () => parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return EXIT_OK;
+    }
+    const logLevel = values['log-level'] ?? DEFAULTS.logLevel;
+    if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of debug, info, warn, error, silent; got "${logLevel}"`, USAGE);
+    const dataDir = values['data-dir'] ?? DEFAULTS.dataDir;
+    if (dataDir === '') throw new UsageError('--data-dir must not be empty', USAGE);
+    const opts = {
+      port: intOption('port', values.port, DEFAULTS.port, 0, 65535, USAGE),
+      host: values.host ?? DEFAULTS.host,
+      dataDir,
+      partitions: intOption('partitions', values.partitions, DEFAULTS.partitions, 1, 10_000, USAGE),
+      logLevel,
+    };
+
+    const log = createLogger('slipway.cli', { level: logLevel });
+    // Loaded only when needed, so `slipway --help` works even if the broker cannot load.
+    const { startBroker } = await import('../local/broker/index.js');
+    let broker;
+    try {
+      broker = await startBroker(opts);
+    } catch (err) {
+      log.error('broker failed to start', { err, ...opts });
+      return EXIT_FAILURE;
+    }
+
+    const signal = await untilSignal(log);
+    log.info('broker stopping', { signal });
+    try {
+      await broker.close();
+    } catch (err) {
+      log.error('broker failed to close cleanly', { err });
+      return EXIT_FAILURE;
+    }
+    log.info('broker stopped');
+    return EXIT_OK;
+  },
+};
+
+/** Resolves on the first SIGINT/SIGTERM; a second one while closing exits at once. */
+function untilSignal(log: ReturnType<typeof createLogger>): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (received) {
+        log.warn('second signal while closing; exiting without a clean close', { signal });
+        process.exit(EXIT_FAILURE);
+      }
+      received = signal;
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
