@@ -76,17 +76,22 @@ export const brokerCommand: Command = {
   },
 };
 
-/** Resolves on the first SIGINT/SIGTERM; a second one while closing exits at once. */
+/**
+ * Resolves on the first SIGINT/SIGTERM. Wrappers (npm, npx) forward the
+ * terminal's Ctrl-C, so the same signal often arrives twice at once: repeats
+ * within a second are ignored, a later one exits without waiting for close.
+ */
 function untilSignal(log: ReturnType<typeof createLogger>): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    let received: NodeJS.Signals | undefined;
+    let firstAt: number | undefined;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (received) {
-        log.warn('second signal while closing; exiting without a clean close', { signal });
+      if (firstAt === undefined) {
+        firstAt = Date.now();
+        resolve(signal);
+      } else if (Date.now() - firstAt > 1000) {
+        log.warn('signalled again while closing; exiting without a clean close', { signal });
         process.exit(EXIT_FAILURE);
       }
-      received = signal;
-      resolve(signal);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
