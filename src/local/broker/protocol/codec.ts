@@ -191,10 +191,10 @@ export class Writer {
     b.copy(this.buf, this.room(b.length));
     return this;
   }
-  array<T>(items: readonly T[] | null | undefined, item: (w: Writer, v: T) => void): this {
+  array<T>(items: readonly T[] | null | undefined, item: (w: Writer, v: T, index: number) => void): this {
     if (items == null) return this.int32(-1);
     this.int32(items.length);
-    for (const v of items) item(this, v);
+    for (let i = 0; i < items.length; i++) item(this, items[i], i);
     return this;
   }
   uvarint(v: number): this {
