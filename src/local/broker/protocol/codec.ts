@@ -132,6 +132,8 @@ export class Writer {
     this.buf = Buffer.allocUnsafe(initial);
   }
 
+  /** Claims n bytes and returns their offset. It may swap this.buf for a larger one, so
+   * callers take the offset first and touch this.buf after (never `this.buf.x(v, this.room(n))`). */
   private room(n: number): number {
     if (this.offset + n > this.buf.length) {
       let size = this.buf.length * 2;
@@ -146,23 +148,28 @@ export class Writer {
   }
 
   int8(v: number): this {
-    this.buf.writeInt8(v, this.room(1));
+    const at = this.room(1);
+    this.buf.writeInt8(v, at);
     return this;
   }
   int16(v: number): this {
-    this.buf.writeInt16BE(v, this.room(2));
+    const at = this.room(2);
+    this.buf.writeInt16BE(v, at);
     return this;
   }
   int32(v: number): this {
-    this.buf.writeInt32BE(v, this.room(4));
+    const at = this.room(4);
+    this.buf.writeInt32BE(v, at);
     return this;
   }
   uint32(v: number): this {
-    this.buf.writeUInt32BE(v, this.room(4));
+    const at = this.room(4);
+    this.buf.writeUInt32BE(v, at);
     return this;
   }
   int64(v: number | bigint): this {
-    this.buf.writeBigInt64BE(BigInt(v), this.room(8));
+    const at = this.room(8);
+    this.buf.writeBigInt64BE(BigInt(v), at);
     return this;
   }
   boolean(v: boolean): this {
@@ -172,7 +179,8 @@ export class Writer {
     if (s == null) return this.int16(-1);
     const len = Buffer.byteLength(s);
     this.int16(len);
-    this.buf.write(s, this.room(len), 'utf8');
+    const at = this.room(len); // room() may reallocate: take the offset before touching this.buf
+    this.buf.write(s, at, 'utf8');
     return this;
   }
   string(s: string): this {
@@ -181,14 +189,16 @@ export class Writer {
   nullableBytes(b: Buffer | null | undefined): this {
     if (b == null) return this.int32(-1);
     this.int32(b.length);
-    b.copy(this.buf, this.room(b.length));
+    const at = this.room(b.length);
+    b.copy(this.buf, at);
     return this;
   }
   bytes(b: Buffer): this {
     return this.nullableBytes(b);
   }
   raw(b: Buffer): this {
-    b.copy(this.buf, this.room(b.length));
+    const at = this.room(b.length);
+    b.copy(this.buf, at);
     return this;
   }
   array<T>(items: readonly T[] | null | undefined, item: (w: Writer, v: T, index: number) => void): this {
@@ -199,10 +209,12 @@ export class Writer {
   }
   uvarint(v: number): this {
     while (v >= 0x80) {
-      this.buf.writeUInt8((v & 0x7f) | 0x80, this.room(1));
+      const at = this.room(1);
+      this.buf.writeUInt8((v & 0x7f) | 0x80, at);
       v = Math.floor(v / 128);
     }
-    this.buf.writeUInt8(v, this.room(1));
+    const at = this.room(1);
+    this.buf.writeUInt8(v, at);
     return this;
   }
   varint(v: number): this {
@@ -211,10 +223,12 @@ export class Writer {
   varlong(v: number): this {
     let u = (BigInt(v) << 1n) ^ (BigInt(v) >> 63n);
     while (u >= 0x80n) {
-      this.buf.writeUInt8(Number(u & 0x7fn) | 0x80, this.room(1));
+      const at = this.room(1);
+      this.buf.writeUInt8(Number(u & 0x7fn) | 0x80, at);
       u >>= 7n;
     }
-    this.buf.writeUInt8(Number(u), this.room(1));
+    const at = this.room(1);
+    this.buf.writeUInt8(Number(u), at);
     return this;
   }
 
