@@ -71,7 +71,6 @@ export const brokerCommand: Command = {
       log.error('broker failed to close cleanly', { err });
       return EXIT_FAILURE;
     }
-    log.info('broker stopped');
     return EXIT_OK;
   },
 };
