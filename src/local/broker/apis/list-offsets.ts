@@ -7,6 +7,7 @@
 import { ApiKey } from '../protocol/api-keys.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { ApiHandler } from '../context.js';
+import { findRecordAtOrAfter } from '../log/record-batch.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
@@ -37,8 +38,9 @@ export const listOffsets: ApiHandler = {
         if (p.timestamp === LATEST) wp.int16(0).int64(-1).int64(log.logEndOffset);
         else if (p.timestamp === EARLIEST) wp.int16(0).int64(-1).int64(log.logStartOffset);
         else {
-          const found = log.offsetForTimestamp(p.timestamp);
-          wp.int16(0).int64(-1).int64(found); // the record timestamp is not decoded: −1
+          const batchOffset = log.offsetForTimestamp(p.timestamp);
+          const found = batchOffset < 0 ? null : findRecordAtOrAfter(log.read(batchOffset, 1), p.timestamp);
+          wp.int16(0).int64(found?.timestamp ?? -1).int64(found?.offset ?? -1);
         }
       });
     });

@@ -8,6 +8,8 @@
 // 43 producerId int64        51 producerEpoch int16        53 baseSequence int32
 // 57 recordsCount int32      61 records
 
+import { gunzipSync } from 'node:zlib';
+import { Reader } from '../protocol/codec.js';
 import { crc32c } from '@node-rs/crc32';
 import { ErrorCode, KafkaProtocolError } from '../protocol/errors.js';
 
@@ -119,4 +121,33 @@ export function isTransactional(h: BatchHeader): boolean {
 
 export function isControl(h: BatchHeader): boolean {
   return (h.attributes & ATTR_CONTROL) !== 0;
+}
+
+const CODEC_MASK = 0x07;
+const CODEC_NONE = 0;
+const CODEC_GZIP = 1;
+
+/**
+ * The first record of one batch whose timestamp is ≥ ts, as ListOffsets answers it.
+ * Records: length, attributes int8, timestampDelta varlong, offsetDelta varint, … (zigzag varints).
+ * Uncompressed and gzip batches are decoded; for other codecs (not decodable here) the
+ * batch's first offset and max timestamp stand in.
+ */
+export function findRecordAtOrAfter(batch: Buffer, ts: number): { offset: number; timestamp: number } | null {
+  const h = readBatchHeader(batch);
+  if (h.maxTimestamp < ts) return null;
+  const codec = h.attributes & CODEC_MASK;
+  if (codec !== CODEC_NONE && codec !== CODEC_GZIP) return { offset: h.baseOffset, timestamp: h.maxTimestamp };
+  const body = codec === CODEC_GZIP ? gunzipSync(batch.subarray(BATCH_HEADER_SIZE, h.size)) : batch.subarray(BATCH_HEADER_SIZE, h.size);
+  const r = new Reader(body);
+  for (let i = 0; i < h.recordsCount && r.remaining > 0; i++) {
+    const length = r.varint();
+    const end = r.offset + length;
+    r.int8(); // attributes
+    const timestamp = h.baseTimestamp + r.varlong();
+    const offset = h.baseOffset + r.varint();
+    if (timestamp >= ts) return { offset, timestamp };
+    r.offset = end;
+  }
+  return null;
 }
