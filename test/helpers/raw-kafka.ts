@@ -502,36 +502,34 @@ export interface FetchPartitionResult {
   records: Buffer | null;
 }
 
-/** Fetch v11 of one partition. */
+/** Fetch v4–11 of one partition (v11 unless `version` says otherwise); fields a version lacks read as their defaults. */
 export async function fetch(
   c: RawKafkaClient,
-  req: { topic: string; partition: number; offset: number; maxWaitMs?: number; minBytes?: number; maxBytes?: number; partitionMaxBytes?: number },
+  req: { topic: string; partition: number; offset: number; maxWaitMs?: number; minBytes?: number; maxBytes?: number; partitionMaxBytes?: number; version?: number },
 ): Promise<FetchPartitionResult> {
-  const body = new Enc()
+  const v = req.version ?? 11;
+  const e = new Enc()
     .int32(-1) // replica_id
     .int32(req.maxWaitMs ?? 0)
     .int32(req.minBytes ?? 1)
     .int32(req.maxBytes ?? 50 * 1024 * 1024)
-    .int8(0) // isolation_level READ_UNCOMMITTED
-    .int32(0) // session_id
-    .int32(-1) // session_epoch: full fetch, no session
-    .array([req.topic], (e, t) =>
-      e.string(t).array([req.partition], (p, idx) =>
-        p
-          .int32(idx)
-          .int32(-1) // current_leader_epoch
-          .int64(req.offset)
-          .int64(-1) // log_start_offset (followers only)
-          .int32(req.partitionMaxBytes ?? 1024 * 1024),
-      ),
-    )
-    .array([], () => undefined) // forgotten_topics_data
-    .string('') // rack_id
-    .build();
-  const d = new Dec(await c.request(ApiKey.Fetch, 11, body));
+    .int8(0); // isolation_level READ_UNCOMMITTED
+  if (v >= 7) e.int32(0).int32(-1); // session_id, session_epoch: a full fetch, no session
+  e.array([req.topic], (t, name) =>
+    t.string(name).array([req.partition], (p, idx) => {
+      p.int32(idx);
+      if (v >= 9) p.int32(-1); // current_leader_epoch
+      p.int64(req.offset);
+      if (v >= 5) p.int64(-1); // log_start_offset (followers only)
+      p.int32(req.partitionMaxBytes ?? 1024 * 1024);
+    }),
+  );
+  if (v >= 7) e.array([], () => undefined); // forgotten_topics_data
+  if (v >= 11) e.string(''); // rack_id
+  const d = new Dec(await c.request(ApiKey.Fetch, v, e.build()));
   d.int32(); // throttle_time_ms
-  const topErrorCode = d.int16();
-  const sessionId = d.int32();
+  const topErrorCode = v >= 7 ? d.int16() : 0;
+  const sessionId = v >= 7 ? d.int32() : 0;
   const partitions =
     d.array((t) => {
       t.string();
@@ -541,9 +539,9 @@ export async function fetch(
           errorCode: p.int16(),
           highWatermark: p.int64(),
           lastStableOffset: p.int64(),
-          logStartOffset: p.int64(),
+          logStartOffset: v >= 5 ? p.int64() : -1,
           abortedTransactions: p.array((a) => ({ producerId: a.int64(), firstOffset: a.int64() })),
-          preferredReadReplica: p.int32(),
+          preferredReadReplica: v >= 11 ? p.int32() : -1,
           records: p.bytes(),
         })) ?? []
       );
@@ -552,6 +550,55 @@ export async function fetch(
   const flat = partitions.flat();
   if (flat.length !== 1) throw new Error(`expected one partition in the fetch response, got ${flat.length}`);
   return { topErrorCode, sessionId, ...flat[0]! };
+}
+
+export interface MetadataResult {
+  brokers: Array<{ nodeId: number; host: string | null; port: number; rack: string | null }>;
+  clusterId: string | null;
+  controllerId: number;
+  topics: Array<{ errorCode: number; name: string | null; isInternal: boolean; partitions: Array<{ errorCode: number; partition: number; leader: number; replicas: number[]; isr: number[]; offline: number[] }> }>;
+}
+
+/** Metadata v1–6; `topics` null asks for all topics. */
+export async function metadata(c: RawKafkaClient, version: number, topics: string[] | null, allowAutoTopicCreation = false): Promise<MetadataResult> {
+  const e = new Enc().array(topics, (t, name) => t.string(name));
+  if (version >= 4) e.int8(allowAutoTopicCreation ? 1 : 0);
+  const d = new Dec(await c.request(ApiKey.Metadata, version, e.build()));
+  if (version >= 3) d.int32();
+  const brokers = d.array((b) => ({ nodeId: b.int32(), host: b.string(), port: b.int32(), rack: b.string() })) ?? [];
+  const clusterId = version >= 2 ? d.string() : null;
+  const controllerId = d.int32();
+  const ints = (x: Dec) => x.array((i) => i.int32()) ?? [];
+  const result =
+    d.array((t) => ({
+      errorCode: t.int16(),
+      name: t.string(),
+      isInternal: t.int8() !== 0,
+      partitions:
+        t.array((p) => ({
+          errorCode: p.int16(),
+          partition: p.int32(),
+          leader: p.int32(),
+          replicas: ints(p),
+          isr: ints(p),
+          offline: version >= 5 ? ints(p) : [],
+        })) ?? [],
+    })) ?? [];
+  d.end();
+  return { brokers, clusterId, controllerId, topics: result };
+}
+
+/** FindCoordinator v0–2 for a group. */
+export async function findCoordinator(c: RawKafkaClient, version: number, groupId: string): Promise<{ errorCode: number; nodeId: number; host: string | null; port: number }> {
+  const e = new Enc().string(groupId);
+  if (version >= 1) e.int8(0); // key_type: group
+  const d = new Dec(await c.request(ApiKey.FindCoordinator, version, e.build()));
+  if (version >= 1) d.int32();
+  const errorCode = d.int16();
+  if (version >= 1) d.string(); // error_message
+  const out = { errorCode, nodeId: d.int32(), host: d.string(), port: d.int32() };
+  d.end();
+  return out;
 }
 
 export interface JoinGroupResult {

@@ -5,17 +5,26 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Cleanup, startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
 import { waitFor } from '../helpers/env.js';
-import { createKafka } from '../helpers/kafkajs.js';
 import { kcat, spawnKcat } from '../helpers/kcat.js';
+import { createKafka, text } from '../helpers/kafkajs.js';
 import {
   ApiKey,
   Enc,
   RawKafkaClient,
   apiVersions,
   apiVersionsV3Probe,
+  consumerAssignment,
+  consumerSubscription,
+  decodeRecordBatches,
   encodeRecordBatch,
   fetch,
+  findCoordinator,
+  heartbeat,
+  joinGroup,
+  leaveGroup,
+  metadata,
   produce,
+  syncGroup,
   type ApiVersionRange,
 } from '../helpers/raw-kafka.js';
 
@@ -253,5 +262,92 @@ describe('auto-creation: on produce, never for consumers', () => {
     const admin = cleanup.client(createKafka(tb.bootstrap).admin());
     await admin.connect();
     expect(await admin.listTopics()).not.toContain(topic);
+  });
+});
+
+// "Every version inside an advertised min–max range must really be implemented":
+// each response is decoded strictly (no bytes left over, none missing).
+describe('every advertised version answers with its own layout', () => {
+  it('Metadata v1–6: this broker as controller, null = all topics, [] = none, no auto-creation when not allowed', async () => {
+    const topic = uniqueName('md-versions');
+    const admin = cleanup.client(createKafka(tb.bootstrap).admin());
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+    const c = await raw();
+    for (const v of [1, 2, 3, 4, 5, 6]) {
+      const all = await metadata(c, v, null);
+      expect(all.brokers, `v${v} brokers`).toEqual([{ nodeId: all.controllerId, host: '127.0.0.1', port: tb.port, rack: null }]);
+      if (v >= 2) expect(all.clusterId, `v${v} cluster id`).toBeTruthy();
+      const mine = all.topics.find((t) => t.name === topic);
+      expect(mine, `v${v} lists the topic`).toMatchObject({ errorCode: 0, isInternal: false });
+      expect(mine!.partitions.map((p) => [p.partition, p.errorCode, p.leader, p.replicas, p.isr]).sort(), `v${v} partitions`).toEqual([
+        [0, 0, all.controllerId, [all.controllerId], [all.controllerId]],
+        [1, 0, all.controllerId, [all.controllerId], [all.controllerId]],
+      ]);
+      expect((await metadata(c, v, [])).topics, `v${v} empty list = no topics`).toEqual([]);
+      expect((await metadata(c, v, [topic])).topics.map((t) => t.name), `v${v} one topic`).toEqual([topic]);
+      if (v >= 4) {
+        const unknown = uniqueName('md-unknown');
+        const res = await metadata(c, v, [unknown], false);
+        expect(res.topics.map((t) => [t.name, t.errorCode]), `v${v} unknown topic`).toEqual([[unknown, 3]]);
+        expect((await metadata(c, v, [unknown], false)).topics[0]!.errorCode, `v${v} still unknown`).toBe(3);
+      }
+    }
+  });
+
+  it('Produce v3–7 append and Fetch v4–11 read back the same log', async () => {
+    const topic = uniqueName('fetch-versions');
+    const admin = cleanup.client(createKafka(tb.bootstrap).admin());
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+    const c = await raw();
+    for (const v of [3, 4, 5, 6, 7]) {
+      const res = await produce(c, v, { topic, partition: 0, batch: encodeRecordBatch({ records: [{ key: `k${v}`, value: `produce-v${v}` }] }) });
+      expect(res, `Produce v${v}`).toMatchObject({ errorCode: 0, baseOffset: v - 3 });
+      if (v >= 5) expect(res!.logStartOffset, `Produce v${v} log_start_offset`).toBe(0);
+    }
+    for (const v of [4, 5, 6, 7, 8, 9, 10, 11]) {
+      const res = await fetch(c, { version: v, topic, partition: 0, offset: 0 });
+      expect(res, `Fetch v${v}`).toMatchObject({ topErrorCode: 0, errorCode: 0, highWatermark: 5, lastStableOffset: 5 });
+      if (v >= 5) expect(res.logStartOffset, `Fetch v${v} log_start_offset`).toBe(0);
+      if (v >= 7) expect(res.sessionId, `Fetch v${v} session_id`).toBe(0);
+      if (v >= 11) expect(res.preferredReadReplica, `Fetch v${v} preferred_read_replica`).toBe(-1);
+      expect(res.abortedTransactions ?? [], `Fetch v${v} aborted_transactions`).toEqual([]);
+      expect(decodeRecordBatches(res.records).flatMap((b) => b.records!.map((r) => text(r.value))), `Fetch v${v} records`).toEqual([3, 4, 5, 6, 7].map((p) => `produce-v${p}`));
+    }
+  });
+
+  it('FindCoordinator v0–2 names this broker; JoinGroup v0–5, SyncGroup v0–3 and LeaveGroup v0–3 form and dissolve a group', async () => {
+    const topic = uniqueName('group-versions');
+    const c = await raw();
+    const nodeId = (await metadata(c, 6, [])).controllerId;
+    for (const v of [0, 1, 2]) {
+      expect(await findCoordinator(c, v, uniqueName('coordinator')), `FindCoordinator v${v}`).toEqual({ errorCode: 0, nodeId, host: '127.0.0.1', port: tb.port });
+    }
+    const protocols = [{ name: 'range', metadata: consumerSubscription([topic]) }];
+    for (const jv of [0, 1, 2, 3, 4, 5]) {
+      const groupId = uniqueName(`join-v${jv}`);
+      let memberId = '';
+      if (jv >= 4) {
+        const first = await joinGroup(c, jv, { groupId, memberId: '', protocols });
+        expect(first.errorCode, `JoinGroup v${jv} without a member id`).toBe(79);
+        memberId = first.memberId!;
+      }
+      const j = await joinGroup(c, jv, { groupId, memberId, protocols });
+      expect(j.errorCode, `JoinGroup v${jv}`).toBe(0);
+      expect(j.memberId, `JoinGroup v${jv} member id`).toBeTruthy();
+      expect(j.leader, `JoinGroup v${jv} leader`).toBe(j.memberId);
+      expect(j.protocolName).toBe('range');
+      expect(j.members.map((m) => [m.memberId, m.metadata?.equals(protocols[0]!.metadata)])).toEqual([[j.memberId, true]]);
+      const sv = Math.min(jv, 3);
+      const assignment = consumerAssignment({ [topic]: [0] });
+      expect(await syncGroup(c, sv, { groupId, generationId: j.generationId, memberId: j.memberId!, assignments: [{ memberId: j.memberId!, assignment }] }), `SyncGroup v${sv}`).toEqual({
+        errorCode: 0,
+        assignment,
+      });
+      const lv = jv % 4;
+      expect((await leaveGroup(c, lv, { groupId, memberId: j.memberId! })).errorCode, `LeaveGroup v${lv}`).toBe(0);
+      expect(await heartbeat(c, 0, { groupId, generationId: j.generationId, memberId: j.memberId! }), `Heartbeat after LeaveGroup v${lv}`).toBe(25);
+    }
   });
 });
