@@ -263,3 +263,44 @@ describe('scenario 6: committed offsets', () => {
     expect(await offsetFetch(c, 5, { groupId: uniqueName('nobody'), topic, partition: 0 })).toMatchObject({ errorCode: 0, partitionErrorCode: 0, offset: -1 });
   });
 });
+
+describe('admin: ListGroups, DescribeGroups, DeleteTopics (kafkajs)', () => {
+  it('lists and describes a running group, then deletes its topic; producing again starts a fresh log', async () => {
+    const topic = uniqueName('admin');
+    const groupId = uniqueName('admin-group');
+    const kafka = createKafka(tb.bootstrap);
+    const admin = cleanup.client(kafka.admin());
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }] });
+    const consumer = cleanup.client(kafka.consumer({ groupId, maxWaitTimeInMs: 200, sessionTimeout: 6000, heartbeatInterval: 500 }));
+    await consumer.connect();
+    await collect(consumer, [topic]);
+
+    const { groups } = await admin.listGroups();
+    expect(groups).toContainEqual({ groupId, protocolType: 'consumer' });
+    const described = await waitFor(
+      async () => {
+        const d = (await admin.describeGroups([groupId])).groups[0]!;
+        return d.state === 'Stable' ? d : undefined;
+      },
+      { what: 'the group to be Stable' },
+    );
+    expect(described).toMatchObject({ groupId, errorCode: 0, protocolType: 'consumer', protocol: 'RoundRobinAssigner' });
+    expect(described.members).toHaveLength(1);
+    expect(described.members[0]!.clientId).toBe('conformance');
+    expect(described.members[0]!.memberAssignment.length).toBeGreaterThan(0);
+    await consumer.disconnect();
+    await waitFor(async () => (await admin.describeGroups([groupId])).groups[0]!.state === 'Empty', { what: 'the group to be Empty after leaving' });
+
+    const producer = cleanup.client(kafka.producer());
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'old', partition: 1 }] });
+    await admin.deleteTopics({ topics: [topic] });
+    await waitFor(async () => !(await admin.listTopics()).includes(topic), { what: 'the topic to be gone' });
+    const c = await raw();
+    expect(await listOffsets(c, 2, { topic, partition: 1, timestamp: -1 })).toMatchObject({ errorCode: 3 });
+    // Producing again auto-creates it, empty: offsets start over.
+    const [again] = await producer.send({ topic, messages: [{ value: 'new', partition: 0 }] });
+    expect(again).toMatchObject({ errorCode: 0, baseOffset: '0' });
+  });
+});
