@@ -21,6 +21,9 @@ import type { Logger } from '../../../logging.js';
 import { ErrorCode, KafkaProtocolError } from '../protocol/errors.js';
 import { fsyncDir, PartitionLog, type LogConfig } from './partition-log.js';
 
+
+/** One folder and one open file per partition: a single node keeps topics to this many (Kafka has no fixed limit). */
+export const MAX_PARTITIONS = 1000;
 export interface TopicDefaults {
   partitions: number;
   segmentBytes: number;
@@ -155,8 +158,8 @@ export class LogManager {
     validateTopicName(name);
     if (this.topics.has(name)) throw new KafkaProtocolError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
     const count = partitions === -1 ? this.defaults.partitions : partitions;
-    if (!Number.isInteger(count) || count < 1) {
-      throw new KafkaProtocolError(ErrorCode.INVALID_PARTITIONS, `topic '${name}': partition count ${partitions} must be at least 1`);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_PARTITIONS) {
+      throw new KafkaProtocolError(ErrorCode.INVALID_PARTITIONS, `topic '${name}': partition count ${partitions} must be between 1 and ${MAX_PARTITIONS}`);
     }
     validateConfigs(configs);
     const stored = { ...configs };
@@ -185,10 +188,10 @@ export class LogManager {
   createPartitions(name: string, totalCount: number, validateOnly = false): void {
     const topic = this.existing(name);
     const current = topic.partitions.length;
-    if (!Number.isInteger(totalCount) || totalCount <= current) {
+    if (!Number.isInteger(totalCount) || totalCount <= current || totalCount > MAX_PARTITIONS) {
       throw new KafkaProtocolError(
         ErrorCode.INVALID_PARTITIONS,
-        `topic '${name}' has ${current} partitions; the new count ${totalCount} must be larger`,
+        `topic '${name}' has ${current} partitions; the new count ${totalCount} must be larger, and at most ${MAX_PARTITIONS}`,
       );
     }
     if (validateOnly) return;
