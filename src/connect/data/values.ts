@@ -7,13 +7,10 @@ import { ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from './logical.j
 import type { Schema, SchemaType } from './schema.js';
 import { Struct } from './struct.js';
 
-const INT_RANGES: Partial<Record<SchemaType, [number, number]>> = {
-  int8: [-128, 127],
-  int16: [-32768, 32767],
-  int32: [-2147483648, 2147483647],
-};
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+/** The value ranges of the fixed-width integer types. */
+export const INT_RANGES = { int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647] } as const satisfies Partial<Record<SchemaType, readonly [number, number]>>;
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
 
 /** A short description of what a value is, for messages (never the value itself, which may be a secret). */
 export function describeValue(value: unknown): string {
@@ -44,7 +41,7 @@ export function validateValue(schema: Schema, value: unknown, path = ''): void {
     case 'int16':
     case 'int32': {
       if (typeof value !== 'number' || !Number.isInteger(value)) fail(path, schema.type, value);
-      const [min, max] = INT_RANGES[schema.type]!;
+      const [min, max] = INT_RANGES[schema.type];
       if (value < min || value > max) throw new DataError(`Invalid value${path ? ` for field "${path}"` : ''}: ${value} is out of range for ${schema.type}`, { path });
       return;
     }
