@@ -55,7 +55,8 @@ export interface BrokerProcessOptions {
   /** Default: a free port (retried if another process takes it first). */
   port?: number;
   partitions?: number;
-  logLevel?: string;
+  /** Readiness is an info line, so only levels that show it. */
+  logLevel?: 'debug' | 'info';
   /** How long to wait for "broker listening". */
   timeoutMs?: number;
 }
