@@ -115,6 +115,11 @@ export interface ValidateOptions {
   name?: string;
   /** More errors per field, e.g. from a plugin's own validate(). */
   extraErrors?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The config as the user wrote it, when `raw` has its placeholders resolved:
+   * a value that holds a placeholder there is shown as written, never resolved.
+   */
+  display?: RawConfig;
 }
 
 export type RawConfig = Readonly<Record<string, string | null | undefined>>;
@@ -193,7 +198,7 @@ export class ConfigSpec<T = Record<string, ConfigValue>> {
       definition: keyInfo(f.key),
       value: {
         name: f.key.name,
-        value: displayValue(f.key, raw[f.key.name], f.value),
+        value: shownAsWritten(opts.display?.[f.key.name]) ?? displayValue(f.key, raw[f.key.name], f.value),
         recommended_values: [...f.key.recommendedValues],
         errors: [...f.errors, ...(extra[f.key.name] ?? [])],
         visible: true,
@@ -203,7 +208,8 @@ export class ConfigSpec<T = Record<string, ConfigValue>> {
     for (const [field, msgs] of Object.entries(extra)) {
       if (this.#byName.has(field)) continue;
       const key = normalizeKey({ name: field, type: 'string', importance: 'low', doc: '' }, -1);
-      configs.push({ definition: keyInfo(key), value: { name: field, value: displayValue(key, raw[field], raw[field] ?? null), recommended_values: [], errors: [...msgs], visible: true } });
+      const value = shownAsWritten(opts.display?.[field]) ?? displayValue(key, raw[field], raw[field] ?? null);
+      configs.push({ definition: keyInfo(key), value: { name: field, value, recommended_values: [], errors: [...msgs], visible: true } });
     }
     const groups = [...new Set(this.keys.map((k) => k.group).filter((g): g is string => g !== null))];
     const errorCount = configs.reduce((n, c) => n + c.value.errors.length, 0);
@@ -348,6 +354,10 @@ function displayValue(key: ConfigKey, raw: string | null | undefined, parsed: Co
   if (parsed !== null) return stringOf(key.type, parsed);
   if (raw === undefined || raw === null) return null;
   return key.type === 'password' && !hasPlaceholder(raw) ? MASK : raw;
+}
+
+function shownAsWritten(written: string | null | undefined): string | undefined {
+  return typeof written === 'string' && hasPlaceholder(written) ? written : undefined;
 }
 
 function keyInfo(k: ConfigKey): ConfigKeyInfo {

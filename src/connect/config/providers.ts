@@ -45,6 +45,16 @@ class Unresolvable extends Error {}
  * every placeholder that could not be resolved (config key + placeholder).
  */
 export async function resolveConfig(raw: Readonly<Record<string, string>>, opts: ResolveOptions = {}): Promise<Record<string, string>> {
+  const { resolved, issues } = await resolveConfigPartial(raw, opts);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return resolved;
+}
+
+/**
+ * As resolveConfig, but never throws for an unresolvable placeholder: its
+ * config value is kept as written and the problem is returned beside it.
+ */
+export async function resolveConfigPartial(raw: Readonly<Record<string, string>>, opts: ResolveOptions = {}): Promise<{ resolved: Record<string, string>; issues: ConfigIssue[] }> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
   const files = new Map<string, Promise<string>>();
@@ -99,22 +109,24 @@ export async function resolveConfig(raw: Readonly<Record<string, string>>, opts:
         out[configKey] = value;
         return;
       }
+      let failed = false;
       const resolved = await Promise.all(
         found.map((ph) =>
           resolveOne(ph).catch((err: unknown) => {
             if (!(err instanceof Unresolvable)) throw err;
             issues.push({ field: configKey, message: `Could not resolve ${ph.text} in configuration ${configKey}: ${err.message}` });
+            failed = true;
             return '';
           }),
         ),
       );
       let i = 0;
-      out[configKey] = value.replace(PLACEHOLDER, () => resolved[i++]!);
+      out[configKey] = failed ? value : value.replace(PLACEHOLDER, () => resolved[i++]!);
     }),
   );
-  if (issues.length > 0) throw new ConfigError(issues.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0)));
+  issues.sort((a, b) => (a.field < b.field ? -1 : a.field > b.field ? 1 : 0));
   // Keep the caller's key order.
-  return Object.fromEntries(Object.keys(raw).map((k) => [k, out[k]!]));
+  return { resolved: Object.fromEntries(Object.keys(raw).map((k) => [k, out[k]!])), issues };
 }
 
 function findPlaceholders(value: string): Placeholder[] {
