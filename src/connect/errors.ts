@@ -82,7 +82,10 @@ export class ConfigError extends ConnectError {
    */
   withPrefix(prefix: string): ConfigError {
     return new ConfigError(
-      this.issues.map((i) => ({ field: prefix + i.field, message: i.message.split(i.field).join(prefix + i.field) })),
+      this.issues.map((i) => ({
+        field: prefix + i.field,
+        message: i.message.replace(`configuration ${i.field}`, `configuration ${prefix}${i.field}`).replace(`configuration "${i.field}"`, `configuration "${prefix}${i.field}"`),
+      })),
       { cause: this.cause },
     );
   }

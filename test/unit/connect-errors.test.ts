@@ -58,6 +58,10 @@ describe('ConnectError and its subclasses', () => {
     const prefixed = single.withPrefix('value.converter.');
     expect(prefixed.fields).toEqual(['value.converter.schemas.enable']);
     expect(prefixed.message).toBe('Invalid value x for configuration value.converter.schemas.enable: Expected value to be either true or false');
+    const missing = new ConfigError({ field: 'file', message: 'Missing required configuration "file" which has no default value.' }).withPrefix('source.');
+    expect(missing.message).toBe('Missing required configuration "source.file" which has no default value.');
+    const valueNamesField = new ConfigError({ field: 'file', message: 'Invalid value /tmp/file for configuration file: unreadable' }).withPrefix('x.');
+    expect(valueNamesField.message).toBe('Invalid value /tmp/file for configuration x.file: unreadable');
   });
 
   it('isRetriable decides for foreign errors too: kafkajs, AWS SDK, Node sockets', () => {
