@@ -602,8 +602,8 @@ describe(`broker fuzz (seed ${SEED})`, () => {
     const admin = cleanup.client(createKafka(broker.bootstrap).admin());
     await admin.connect();
     const topic = apiKey === 19 ? 'fuzz-huge' : healthTopic;
-    const { topics } = await admin.fetchTopicMetadata({ topics: (await admin.listTopics()).filter((t) => t === topic) });
-    const count = topics[0]?.partitions.length ?? 0;
+    const exists = (await admin.listTopics()).includes(topic);
+    const count = exists ? (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length : 0;
     expect([apiKey === 19 ? 0 : 1, 1_000_000]).toContain(count);
   });
 });
