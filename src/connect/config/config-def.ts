@@ -421,17 +421,6 @@ export const uniqueList: Validator = validator('unique values', (v) => {
   return dup === undefined ? undefined : `Duplicate value provided: ${dup}`;
 });
 
-/** Every validator, in order; the first error wins. */
-export function allOf(...validators: Validator[]): Validator {
-  return validator(validators.map((v) => v.description).join(', '), (value) => {
-    for (const v of validators) {
-      const err = v.check(value);
-      if (err) return err;
-    }
-    return undefined;
-  });
-}
-
 function eachString(v: Exclude<ConfigValue, null>, check: (s: string) => string | undefined): string | undefined {
   if (Array.isArray(v)) {
     for (const s of v) {

@@ -22,10 +22,6 @@ export type SchemaType = 'int8' | 'int16' | 'int32' | 'int64' | 'float32' | 'flo
 
 export const SCHEMA_TYPES: readonly SchemaType[] = ['int8', 'int16', 'int32', 'int64', 'float32', 'float64', 'boolean', 'string', 'bytes', 'array', 'map', 'struct'];
 
-export function isPrimitiveType(type: SchemaType): boolean {
-  return type !== 'array' && type !== 'map' && type !== 'struct';
-}
-
 export interface Field {
   readonly name: string;
   readonly index: number;
