@@ -1,0 +1,31 @@
+// Lambda entry point: one reconcile pass (src/runtime/coordinator.ts), fired by the
+// REST API's kick (async Invoke) and by the schedule. Any event shape is accepted:
+// both sources only mean "look now".
+import os from 'node:os';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { createLogger } from '../src/logging.js';
+import { reconcile, type CoordinatorDeps, type ReconcileSummary } from '../src/runtime/coordinator.js';
+import { createAsyncInvoker } from '../src/runtime/invoker.js';
+import { createRuntimeRegistry } from '../src/runtime/plugins.js';
+import { coordinatorSettingsFrom, functionNames } from '../src/runtime/settings.js';
+import type { WorkerEvent } from '../src/runtime/worker.js';
+import { createDynamoClient, Store, tableName } from '../src/store/index.js';
+
+let deps: CoordinatorDeps | undefined;
+
+function depsOnce(): CoordinatorDeps {
+  return (deps ??= {
+    store: new Store({ client: createDynamoClient(), table: tableName() }),
+    registry: createRuntimeRegistry(),
+    invokeWorker: createAsyncInvoker<WorkerEvent>(new LambdaClient({}), functionNames().worker),
+    clock: Date.now,
+    logger: createLogger('coordinator'),
+    coordinatorId: `${os.hostname()}:${process.pid}`,
+    env: process.env,
+    settings: coordinatorSettingsFrom(),
+  });
+}
+
+export async function handler(_event: unknown): Promise<ReconcileSummary> {
+  return reconcile(depsOnce());
+}

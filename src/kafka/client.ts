@@ -1,0 +1,43 @@
+// The kafkajs client factory: the same code reaches the embedded broker, MSK and any
+// Kafka cluster; only the bootstrap servers (and, later, SASL/TLS) differ.
+import { Kafka, logLevel as KafkaLogLevel, type logCreator, type Producer } from 'kafkajs';
+import type { Logger } from '../logging.js';
+
+export function bootstrapServers(env: NodeJS.ProcessEnv = process.env): string[] {
+  const raw = env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092';
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** kafkajs logs into our structured logger; its INFO chatter is kept at debug. */
+function logCreatorFor(logger: Logger): logCreator {
+  return () =>
+    ({ level, log }) => {
+      const { message, ...fields } = log;
+      if (level <= KafkaLogLevel.ERROR) logger.warn(String(message), fields);
+      else if (level === KafkaLogLevel.WARN) logger.warn(String(message), fields);
+      else logger.debug(String(message), fields);
+    };
+}
+
+export function createKafka(opts: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+  return new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: logCreatorFor(opts.logger.child({ component: 'kafkajs' })),
+    retry: { retries: 5, initialRetryTime: 100 },
+  });
+}
+
+/**
+ * The producer every source task uses: idempotent, so kafkajs' own retries never
+ * duplicate, and acks=all on every send (offsets are stored only after that ack).
+ */
+export async function createSourceProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
+}

@@ -1,0 +1,150 @@
+// The coordinator's reconcile pass, run on every kick from the REST API and on a
+// schedule (the safety net). For each connector:
+//   · config generation changed → connector.taskConfigs(tasks.max) → task items
+//   · RUNNING: a task without a live lease gets a worker invocation, after a
+//     conditional launch claim, so two coordinators never both start one
+//   · a FAILED task restarts after a backoff when auto restart is on (Strimzi's
+//     autoRestart; Kafka Connect lacks it)
+//   · PAUSED / STOPPED: nothing is launched; live invocations see the target
+//     state on their next lease renewal and stop themselves.
+// Connector configs are resolved here only to compute task configs; what is
+// stored keeps the placeholders (reverse-substituted, as Kafka Connect does).
+import { connectorBaseConfig } from '../connect/config/connector-config.js';
+import { hasPlaceholder, resolveConfig } from '../connect/config/providers.js';
+import type { PluginRegistry } from '../connect/registry.js';
+import { ConflictError } from '../connect/errors.js';
+import type { Logger } from '../logging.js';
+import type { ConnectorItem, Store, TaskItem } from '../store/index.js';
+import type { WorkerEvent } from './worker.js';
+import { traceOf } from './worker.js';
+
+export interface CoordinatorSettings {
+  /** A launch claim younger than this blocks another launch of the same task. */
+  launchGraceMs: number;
+  /** Auto restart of FAILED tasks: first delay, doubled per restart, capped. 0 disables. */
+  autoRestartInitialDelayMs: number;
+  autoRestartMaxDelayMs: number;
+  autoRestartMaxRestarts: number;
+}
+
+export const defaultCoordinatorSettings: CoordinatorSettings = {
+  launchGraceMs: 10_000,
+  autoRestartInitialDelayMs: 0,
+  autoRestartMaxDelayMs: 60_000,
+  autoRestartMaxRestarts: 10,
+};
+
+export interface CoordinatorDeps {
+  store: Store;
+  registry: PluginRegistry;
+  invokeWorker(event: WorkerEvent): Promise<void>;
+  clock: () => number;
+  logger: Logger;
+  coordinatorId: string;
+  env: NodeJS.ProcessEnv;
+  settings: CoordinatorSettings;
+}
+
+export interface ReconcileSummary {
+  connectors: number;
+  launched: { connector: string; task: number }[];
+  reconfigured: string[];
+  failed: string[];
+}
+
+export async function reconcile(deps: CoordinatorDeps): Promise<ReconcileSummary> {
+  const summary: ReconcileSummary = { connectors: 0, launched: [], reconfigured: [], failed: [] };
+  const connectors = await deps.store.listConnectors();
+  summary.connectors = connectors.length;
+  // One connector's trouble must not hold up the others.
+  await Promise.all(
+    connectors.map(async (c) => {
+      try {
+        await reconcileConnector(c, deps, summary);
+      } catch (err) {
+        deps.logger.warn('reconcile failed for connector', { connector: c.name, err });
+      }
+    }),
+  );
+  return summary;
+}
+
+async function reconcileConnector(connector: ConnectorItem, deps: CoordinatorDeps, summary: ReconcileSummary): Promise<void> {
+  if (connector.targetState === 'STOPPED') return;
+  if (connector.tasksGeneration !== connector.generation) {
+    const ok = await writeTasks(connector, deps);
+    if (!ok) {
+      summary.failed.push(connector.name);
+      return;
+    }
+    summary.reconfigured.push(connector.name);
+    connector = (await deps.store.getConnector(connector.name)) ?? connector;
+  }
+  if (connector.targetState !== 'RUNNING') return;
+
+  const tasks = (await deps.store.listTasks(connector.name)).filter((t) => t.task < connector.taskCount && t.generation === connector.tasksGeneration);
+  const now = deps.clock();
+  for (const task of tasks) {
+    if (task.lease && task.lease.expiresAt > now) continue;
+    if (task.state === 'FAILED' && !restartDue(task, deps, now)) continue;
+    if (!(await deps.store.claimLaunch(connector.name, task.task, deps.coordinatorId, deps.settings.launchGraceMs))) continue;
+    if (task.state === 'FAILED') {
+      const restartCount = task.restartCount + 1;
+      await deps.store.setTaskState(connector.name, task.task, null, { state: 'RESTARTING', restartCount, nextRestartAt: null });
+      deps.logger.info('auto restart of failed task', { connector: connector.name, task: task.task, restartCount });
+    }
+    await deps.invokeWorker({ connector: connector.name, task: task.task });
+    summary.launched.push({ connector: connector.name, task: task.task });
+    deps.logger.info('worker invoked', { connector: connector.name, task: task.task, previousLease: task.lease?.epoch });
+  }
+}
+
+function restartDue(task: TaskItem, deps: CoordinatorDeps, now: number): boolean {
+  const s = deps.settings;
+  if (s.autoRestartInitialDelayMs <= 0 || task.restartCount >= s.autoRestartMaxRestarts) return false;
+  const delay = Math.min(s.autoRestartMaxDelayMs, s.autoRestartInitialDelayMs * 2 ** task.restartCount);
+  return now >= task.updatedAt + delay;
+}
+
+/** Computes and stores the task configs of the connector's current generation. */
+async function writeTasks(connector: ConnectorItem, deps: CoordinatorDeps): Promise<boolean> {
+  const { registry, store, logger } = deps;
+  let configs: Record<string, string>[];
+  try {
+    const resolved = await resolveConfig(connector.config, { env: deps.env });
+    const plugin = registry.resolveConnector(connector.config['connector.class'] ?? '');
+    const instance = plugin.create();
+    const spec = connectorBaseConfig.merge(instance.config());
+    const parsed = spec.parse(resolved) as { 'tasks.max': number };
+    await instance.start(resolved, { connectorName: connector.name, logger: logger.child({ connector: connector.name }) });
+    try {
+      configs = (await instance.taskConfigs(parsed['tasks.max'])).slice(0, parsed['tasks.max']);
+    } finally {
+      await instance.stop();
+    }
+    configs = configs.map((c) => reverseResolve(c, connector.config, resolved));
+  } catch (err) {
+    logger.warn('connector failed to compute task configs', { connector: connector.name, error: err instanceof Error ? err.message : String(err) });
+    await store.setConnectorStatus(connector.name, { state: 'FAILED', trace: traceOf(err) });
+    return false;
+  }
+  try {
+    await store.writeTaskConfigs(connector.name, connector.generation, configs);
+  } catch (err) {
+    if (err instanceof ConflictError) return true; // a newer generation won; the next pass handles it
+    throw err;
+  }
+  await store.setConnectorStatus(connector.name, { state: 'RUNNING', workerId: deps.coordinatorId });
+  logger.info('task configs written', { connector: connector.name, generation: connector.generation, tasks: configs.length });
+  return true;
+}
+
+/** Puts placeholders back where a task config carries a value resolved from one, so no secret is stored. */
+function reverseResolve(task: Record<string, string>, raw: Record<string, string>, resolved: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(task)) {
+    const original = raw[k];
+    out[k] = original !== undefined && hasPlaceholder(original) && resolved[k] === v ? original : v;
+  }
+  return out;
+}

@@ -1,0 +1,10 @@
+// The plugins every Slipway function knows: the built-in converters (from
+// src/connect) and the built-in connectors, each from its own folder.
+import { createPluginRegistry, slipwayVersion, type PluginRegistry } from '../connect/registry.js';
+import { fileConnectorsRegistration } from '../connectors/file/file-stream-source.js';
+
+export function createRuntimeRegistry(): PluginRegistry {
+  const registry = createPluginRegistry();
+  registry.registerConnector(fileConnectorsRegistration(slipwayVersion()));
+  return registry;
+}
