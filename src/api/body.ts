@@ -20,6 +20,8 @@ import type { TargetState } from '../store/index.js';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 export const MAX_NAME_LENGTH = 255;
+/** Config names are short; DynamoDB refuses attribute names over 64 KB (a 500 were it not checked). */
+export const MAX_CONFIG_KEY_LENGTH = 1024;
 /** Entries of one PATCH /connectors/{n}/offsets. */
 export const MAX_OFFSET_ENTRIES = 1000;
 /** Nesting of a source partition or offset (DynamoDB's own limit for documents is 32). */
@@ -83,6 +85,7 @@ export function checkConnectorName(name: string): string {
 
 function checkKey(key: string, where: string): void {
   if (key === '') throw new BadRequestError(`${where} has an empty key`);
+  if (key.length > MAX_CONFIG_KEY_LENGTH) throw new BadRequestError(`${where} has a key of ${key.length} characters; at most ${MAX_CONFIG_KEY_LENGTH} are allowed`);
   if (key === '__proto__') throw new BadRequestError(`${where} has the key __proto__, which is not a config name`);
   if (!isWellFormed(key)) throw new BadRequestError(`${where} has a key that is not well-formed Unicode`);
 }

@@ -194,6 +194,8 @@ describe('creating connectors', () => {
     expect(errorOf(await call('POST', '/connectors', { name: 'x', config: { ...sourceConfig(), endpoint: null } }), 400)).toMatch(/endpoint must be a string, got null/);
     expect(errorOf(await call('POST', '/connectors', { name: 'x', config: { ...sourceConfig(), endpoint: { a: 1 } } }), 400)).toMatch(/endpoint must be a string, got an object/);
     expect(errorOf(await call('POST', '/connectors', { name: 'x', config: sourceConfig(), initial_state: 'SLEEPING' }), 400)).toMatch(/initial_state/);
+    expect(errorOf(await call('POST', '/connectors', { name: 'x', config: { ...sourceConfig(), ['k'.repeat(2000)]: 'v' } }), 400)).toMatch(/at most 1024/);
+    expect(errorOf(await call('POST', '/connectors', JSON.stringify({ name: 'x', config: { ...sourceConfig(), endpoint: 'e'.repeat(300 * 1024) } })), 413)).toMatch(/limit/);
     expect(await store.getConnector('x')).toBeUndefined();
   });
 
