@@ -3,7 +3,7 @@
 // both sources only mean "look now".
 import os from 'node:os';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { createLogger } from '../src/logging.js';
+import { createLogger, logLevelFrom } from '../src/logging.js';
 import { reconcile, type CoordinatorDeps, type ReconcileSummary } from '../src/runtime/coordinator.js';
 import { createAsyncInvoker } from '../src/runtime/invoker.js';
 import { createRuntimeRegistry } from '../src/runtime/plugins.js';
@@ -19,7 +19,7 @@ function depsOnce(): CoordinatorDeps {
     registry: createRuntimeRegistry(),
     invokeWorker: createAsyncInvoker<WorkerEvent>(new LambdaClient({}), functionNames().worker),
     clock: Date.now,
-    logger: createLogger('coordinator'),
+    logger: createLogger('coordinator', { level: logLevelFrom() }),
     coordinatorId: `${os.hostname()}:${process.pid}`,
     env: process.env,
     settings: coordinatorSettingsFrom(),

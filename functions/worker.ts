@@ -2,7 +2,7 @@
 // Event: {"connector": "<name>", "task": <id>, "handoffEpoch"?: <n>}.
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { bootstrapServers, createKafka } from '../src/kafka/client.js';
-import { createLogger } from '../src/logging.js';
+import { createLogger, logLevelFrom } from '../src/logging.js';
 import { createAsyncInvoker } from '../src/runtime/invoker.js';
 import { createRuntimeRegistry } from '../src/runtime/plugins.js';
 import { functionNames, localWorkerId, workerSettingsFrom } from '../src/runtime/settings.js';
@@ -12,7 +12,7 @@ import { createDynamoClient, Store, tableName } from '../src/store/index.js';
 let deps: WorkerDeps | undefined;
 
 function depsOnce(): WorkerDeps {
-  const logger = createLogger('worker');
+  const logger = createLogger('worker', { level: logLevelFrom() });
   const workerId = localWorkerId();
   return (deps ??= {
     store: new Store({ client: createDynamoClient(), table: tableName() }),

@@ -48,3 +48,9 @@ function errorReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
   return value;
 }
+
+/** The level from SLIPWAY_LOG_LEVEL (functions read it; `slipway dev` passes its own). */
+export function logLevelFrom(env: NodeJS.ProcessEnv = process.env): LogLevel {
+  const v = env.SLIPWAY_LOG_LEVEL;
+  return v && isLogLevel(v) ? v : 'info';
+}

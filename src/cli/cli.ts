@@ -2,9 +2,10 @@
 // flags. Later commands (dev, apply, status, …) are one more entry in COMMANDS.
 import fs from 'node:fs';
 import { brokerCommand } from './broker.js';
+import { devCommand } from './dev.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from './usage.js';
 
-const COMMANDS: readonly Command[] = [brokerCommand];
+const COMMANDS: readonly Command[] = [brokerCommand, devCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,6 +1,6 @@
 // The kafkajs client factory: the same code reaches the embedded broker, MSK and any
 // Kafka cluster; only the bootstrap servers (and, later, SASL/TLS) differ.
-import { Kafka, logLevel as KafkaLogLevel, type logCreator, type Producer } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, Partitioners, type logCreator, type Producer } from 'kafkajs';
 import type { Logger } from '../logging.js';
 
 export function bootstrapServers(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -16,9 +16,12 @@ function logCreatorFor(logger: Logger): logCreator {
   return () =>
     ({ level, log }) => {
       const { message, ...fields } = log;
-      if (level <= KafkaLogLevel.ERROR) logger.warn(String(message), fields);
-      else if (level === KafkaLogLevel.WARN) logger.warn(String(message), fields);
-      else logger.debug(String(message), fields);
+      const text = String(message);
+      // Bounded retries are deliberate (a send that cannot succeed must fail before the
+      // invocation's deadline); kafkajs warns about them on every connect.
+      if (text.startsWith('Limiting retries for the idempotent producer')) logger.debug(text, fields);
+      else if (level <= KafkaLogLevel.WARN) logger.warn(text, fields);
+      else logger.debug(text, fields);
     };
 }
 
@@ -37,7 +40,7 @@ export function createKafka(opts: { brokers: string[]; clientId: string; logger:
  * duplicate, and acks=all on every send (offsets are stored only after that ack).
  */
 export async function createSourceProducer(kafka: Kafka): Promise<Producer> {
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   return producer;
 }

@@ -1,0 +1,141 @@
+// `slipway dev`: the whole stack on one machine, in one process tree.
+//   · the embedded broker (unless KAFKA_BOOTSTRAP_SERVERS / --kafka names a cluster)
+//   · one "edge" HTTP port for the AWS APIs, like LocalStack's 4566: dynalite for
+//     DynamoDB (unless AWS_ENDPOINT_URL names one) and the Lambda emulator
+//   · the coordinator schedule (EventBridge's role) and the REST API on :8083
+// The functions run in child processes and reach everything through the same
+// environment variables they read in AWS: only endpoints differ.
+import fs from 'node:fs';
+import path from 'node:path';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { createApiApp } from '../api/app.js';
+import { startApiServer } from '../api/server.js';
+import type { Logger } from '../logging.js';
+import { createAsyncInvoker } from '../runtime/invoker.js';
+import { createRuntimeRegistry } from '../runtime/plugins.js';
+import { createDynamoClient, ensureTable, Store, tableName } from '../store/index.js';
+import { startBroker, type Broker } from './broker/index.js';
+import { dynaliteRequestHandler, type DynaliteRequestHandler } from './dynamo.js';
+import { startEdge, type Edge } from './edge.js';
+import { LambdaEmulator } from './lambda/emulator.js';
+
+export interface DevOptions {
+  dataDir: string;
+  /** REST API port (Kafka Connect's 8083); 0 = free. */
+  port: number;
+  /** Embedded broker port; 0 = free. */
+  brokerPort: number;
+  /** Edge port for the DynamoDB and Lambda APIs; 0 = free. */
+  edgePort?: number;
+  /** An existing cluster instead of the embedded broker. */
+  kafka?: string;
+  /** An existing AWS endpoint (LocalStack) instead of dynalite; the Lambda emulator still runs here. */
+  awsEndpoint?: string;
+  /** How often the schedule fires the coordinator (AWS: 1 minute; locally a few seconds). */
+  schedulePeriodMs?: number;
+  /** Worker function timeout (Lambda's limit is 900 s). */
+  workerTimeoutMs?: number;
+  /** Extra environment for the functions (SLIPWAY_LEASE_TTL_MS, …). */
+  functionEnv?: Record<string, string>;
+  logger: Logger;
+}
+
+export interface DevStack {
+  apiUrl: string;
+  apiPort: number;
+  bootstrap: string;
+  edgeEndpoint: string;
+  emulator: LambdaEmulator;
+  /** Fire one reconcile now (what the REST API does after each change). */
+  kick(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+
+export async function startDev(opts: DevOptions): Promise<DevStack> {
+  const { logger } = opts;
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.warn('shutdown step failed', { err });
+      }
+    }
+  };
+
+  try {
+    let broker: Broker | undefined;
+    const bootstrap = opts.kafka ?? (broker = await startBroker({ dataDir: path.join(opts.dataDir, 'broker'), port: opts.brokerPort, logger: logger.child({ component: 'broker' }) })).bootstrap;
+    if (broker) closers.push(() => broker.close());
+
+    let dynamo: DynaliteRequestHandler | undefined;
+    if (!opts.awsEndpoint) {
+      dynamo = dynaliteRequestHandler({ dataDir: path.join(opts.dataDir, 'dynamodb') });
+      closers.push(() => dynamo!.close());
+    }
+
+    // The emulator needs the edge's address for the functions' env, and the edge
+    // routes to the emulator: the emulator is created once the port is known.
+    let emulator: LambdaEmulator | undefined;
+    const edge: Edge = await startEdge({
+      port: opts.edgePort ?? 0,
+      services: [(req, res) => (dynamo ? dynamo.route(req, res) : false), (req, res) => (emulator ? emulator.handle(req, res) : false)],
+    });
+    closers.push(() => edge.close());
+
+    const awsEndpoint = opts.awsEndpoint ?? edge.endpoint;
+    const names = { worker: 'slipway-worker', coordinator: 'slipway-coordinator' };
+    const functionEnv: Record<string, string> = {
+      AWS_ENDPOINT_URL: awsEndpoint,
+      // Lambda calls always go to the local emulator, also when DynamoDB is LocalStack's.
+      AWS_ENDPOINT_URL_LAMBDA: edge.endpoint,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'slipway-local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'slipway-local',
+      KAFKA_BOOTSTRAP_SERVERS: bootstrap,
+      SLIPWAY_TABLE: tableName(),
+      SLIPWAY_WORKER_FUNCTION: names.worker,
+      SLIPWAY_COORDINATOR_FUNCTION: names.coordinator,
+      ...opts.functionEnv,
+    };
+    emulator = new LambdaEmulator({
+      logger: logger.child({ component: 'lambda' }),
+      env: functionEnv,
+      baseDir: REPO_ROOT,
+      functions: [
+        // MaximumRetryAttempts 0, as template.yaml: the coordinator decides when a task runs again.
+        { name: names.worker, module: 'functions/worker.ts', handler: 'handler', timeoutMs: opts.workerTimeoutMs ?? 300_000, maxRetryAttempts: 0 },
+        { name: names.coordinator, module: 'functions/coordinator.ts', handler: 'handler', timeoutMs: 60_000, maxRetryAttempts: 0 },
+      ],
+    });
+    const emu = emulator;
+    closers.push(() => emu.close());
+
+    const clientEnv = { ...process.env, ...functionEnv };
+    const store = new Store({ client: createDynamoClient(clientEnv), table: functionEnv.SLIPWAY_TABLE });
+    await ensureTable(createDynamoClient(clientEnv), functionEnv.SLIPWAY_TABLE);
+
+    const lambda = new LambdaClient({ endpoint: edge.endpoint, region: functionEnv.AWS_REGION, credentials: { accessKeyId: functionEnv.AWS_ACCESS_KEY_ID, secretAccessKey: functionEnv.AWS_SECRET_ACCESS_KEY } });
+    const invokeCoordinator = createAsyncInvoker<Record<string, never>>(lambda, names.coordinator);
+    const kick = () => invokeCoordinator({});
+
+    const app = createApiApp({ store, registry: createRuntimeRegistry(), kickCoordinator: kick, logger: logger.child({ component: 'api' }) });
+    const api = await startApiServer({ app, port: opts.port });
+    closers.push(() => api.close());
+
+    const schedule = setInterval(() => void kick().catch((err: unknown) => logger.warn('scheduled coordinator run failed', { err })), opts.schedulePeriodMs ?? 5_000);
+    closers.push(async () => clearInterval(schedule));
+    // Connectors left RUNNING by the last session resume now, not a period later.
+    await kick();
+
+    logger.info('slipway dev ready', { api: api.url, kafka: bootstrap, edge: edge.endpoint, dataDir: opts.dataDir });
+    return { apiUrl: api.url, apiPort: api.port, bootstrap, edgeEndpoint: edge.endpoint, emulator: emu, kick, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
