@@ -80,10 +80,10 @@ export async function startDev(opts: DevOptions): Promise<DevStack> {
 
     // The emulator needs the edge's address for the functions' env, and the edge
     // routes to the emulator: the emulator is created once the port is known.
-    let emulator: LambdaEmulator | undefined;
+    const lambdaService: { emulator?: LambdaEmulator } = {};
     const edge: Edge = await startEdge({
       port: opts.edgePort ?? 0,
-      services: [(req, res) => (dynamo ? dynamo.route(req, res) : false), (req, res) => (emulator ? emulator.handle(req, res) : false)],
+      services: [(req, res) => (dynamo ? dynamo.route(req, res) : false), (req, res) => lambdaService.emulator?.handle(req, res) ?? false],
     });
     closers.push(() => edge.close());
 
@@ -102,7 +102,7 @@ export async function startDev(opts: DevOptions): Promise<DevStack> {
       SLIPWAY_COORDINATOR_FUNCTION: names.coordinator,
       ...opts.functionEnv,
     };
-    emulator = new LambdaEmulator({
+    const emulator = new LambdaEmulator({
       logger: logger.child({ component: 'lambda' }),
       env: functionEnv,
       baseDir: REPO_ROOT,
@@ -112,8 +112,8 @@ export async function startDev(opts: DevOptions): Promise<DevStack> {
         { name: names.coordinator, module: 'functions/coordinator.ts', handler: 'handler', timeoutMs: 60_000, maxRetryAttempts: 0 },
       ],
     });
-    const emu = emulator;
-    closers.push(() => emu.close());
+    lambdaService.emulator = emulator;
+    closers.push(() => emulator.close());
 
     const clientEnv = { ...process.env, ...functionEnv };
     const store = new Store({ client: createDynamoClient(clientEnv), table: functionEnv.SLIPWAY_TABLE });
@@ -133,7 +133,7 @@ export async function startDev(opts: DevOptions): Promise<DevStack> {
     await kick();
 
     logger.info('slipway dev ready', { api: api.url, kafka: bootstrap, edge: edge.endpoint, dataDir: opts.dataDir });
-    return { apiUrl: api.url, apiPort: api.port, bootstrap, edgeEndpoint: edge.endpoint, emulator: emu, kick, close: closeAll };
+    return { apiUrl: api.url, apiPort: api.port, bootstrap, edgeEndpoint: edge.endpoint, emulator, kick, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
