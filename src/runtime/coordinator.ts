@@ -21,17 +21,19 @@ import { traceOf } from './worker.js';
 export interface CoordinatorSettings {
   /** A launch claim younger than this blocks another launch of the same task. */
   launchGraceMs: number;
-  /** Auto restart of FAILED tasks: first delay, doubled per restart, capped. 0 disables. */
+  /**
+   * Auto restart (per connector: slipway.auto.restart.enabled, .max.restarts): the
+   * first delay, doubled per restart and capped. Strimzi waits minutes; a
+   * short-lived invocation model can afford seconds.
+   */
   autoRestartInitialDelayMs: number;
   autoRestartMaxDelayMs: number;
-  autoRestartMaxRestarts: number;
 }
 
 export const defaultCoordinatorSettings: CoordinatorSettings = {
   launchGraceMs: 10_000,
-  autoRestartInitialDelayMs: 0,
-  autoRestartMaxDelayMs: 60_000,
-  autoRestartMaxRestarts: 10,
+  autoRestartInitialDelayMs: 2_000,
+  autoRestartMaxDelayMs: 300_000,
 };
 
 export interface CoordinatorDeps {
@@ -80,13 +82,22 @@ async function reconcileConnector(connector: ConnectorItem, deps: CoordinatorDep
     summary.reconfigured.push(connector.name);
     connector = (await deps.store.getConnector(connector.name)) ?? connector;
   }
-  if (connector.targetState !== 'RUNNING') return;
-
   const tasks = (await deps.store.listTasks(connector.name)).filter((t) => t.task < connector.taskCount && t.generation === connector.tasksGeneration);
   const now = deps.clock();
+  if (connector.targetState === 'PAUSED') {
+    // Live invocations pause themselves; a task with none is simply PAUSED.
+    for (const task of tasks) {
+      if ((!task.lease || task.lease.expiresAt <= now) && task.state !== 'PAUSED' && task.state !== 'FAILED') {
+        await deps.store.setTaskState(connector.name, task.task, null, { state: 'PAUSED' });
+      }
+    }
+    return;
+  }
+  if (connector.targetState !== 'RUNNING') return;
+
   for (const task of tasks) {
     if (task.lease && task.lease.expiresAt > now) continue;
-    if (task.state === 'FAILED' && !restartDue(task, deps, now)) continue;
+    if (task.state === 'FAILED' && !restartDue(connector, task, deps, now)) continue;
     if (!(await deps.store.claimLaunch(connector.name, task.task, deps.coordinatorId, deps.settings.launchGraceMs))) continue;
     if (task.state === 'FAILED') {
       const restartCount = task.restartCount + 1;
@@ -99,10 +110,12 @@ async function reconcileConnector(connector: ConnectorItem, deps: CoordinatorDep
   }
 }
 
-function restartDue(task: TaskItem, deps: CoordinatorDeps, now: number): boolean {
+function restartDue(connector: ConnectorItem, task: TaskItem, deps: CoordinatorDeps, now: number): boolean {
+  if (connector.config['slipway.auto.restart.enabled']?.trim().toLowerCase() !== 'true') return false;
+  const max = Number(connector.config['slipway.auto.restart.max.restarts'] ?? -1);
+  if (max >= 0 && task.restartCount >= max) return false;
   const s = deps.settings;
-  if (s.autoRestartInitialDelayMs <= 0 || task.restartCount >= s.autoRestartMaxRestarts) return false;
-  const delay = Math.min(s.autoRestartMaxDelayMs, s.autoRestartInitialDelayMs * 2 ** task.restartCount);
+  const delay = Math.min(s.autoRestartMaxDelayMs, s.autoRestartInitialDelayMs * 2 ** Math.min(task.restartCount, 30));
   return now >= task.updatedAt + delay;
 }
 

@@ -30,7 +30,6 @@ export function coordinatorSettingsFrom(env: NodeJS.ProcessEnv = process.env): C
     launchGraceMs: intFrom(env, 'SLIPWAY_LAUNCH_GRACE_MS', d.launchGraceMs),
     autoRestartInitialDelayMs: intFrom(env, 'SLIPWAY_AUTO_RESTART_DELAY_MS', d.autoRestartInitialDelayMs),
     autoRestartMaxDelayMs: intFrom(env, 'SLIPWAY_AUTO_RESTART_MAX_DELAY_MS', d.autoRestartMaxDelayMs),
-    autoRestartMaxRestarts: intFrom(env, 'SLIPWAY_AUTO_RESTART_MAX', d.autoRestartMaxRestarts),
   };
 }
 

@@ -265,7 +265,12 @@ class TaskRun {
 
   private async handOff(reason: string): Promise<WorkerResult> {
     const { connector, task } = this.event;
-    await this.deps.invokeSuccessor({ connector, task, handoffEpoch: this.epoch });
+    try {
+      await this.deps.invokeSuccessor({ connector, task, handoffEpoch: this.epoch });
+    } catch (err) {
+      // Not the task's failure: with the lease released, the coordinator starts the next one.
+      this.log.warn('could not invoke the successor; the coordinator will', { err });
+    }
     await this.deps.store.releaseLease(connector, task, this.epoch);
     this.log.info('handed off', { reason, epoch: this.epoch, records: this.records });
     return this.result('handed-off', reason);
