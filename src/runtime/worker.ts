@@ -293,6 +293,8 @@ class TaskRun {
     const trace = redact(traceOf(err), this.secrets);
     this.log.error('task failed', { error: trace.split('\n')[0], epoch: this.epoch });
     try {
+      // What Kafka acknowledged before the failure is stored, so a restart repeats none of it.
+      await this.commit();
       await this.deps.store.setTaskState(connector, task, this.epoch, { state: 'FAILED', trace, workerId: this.deps.workerId });
       await this.deps.store.releaseLease(connector, task, this.epoch);
     } catch (writeErr) {
