@@ -44,17 +44,17 @@ export const brokerCommand: Command = {
     if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of debug, info, warn, error, silent; got "${logLevel}"`, USAGE);
     const dataDir = values['data-dir'] ?? DEFAULTS.dataDir;
     if (dataDir === '') throw new UsageError('--data-dir must not be empty', USAGE);
+    // Loaded only when needed, so `slipway --help` works even if the broker cannot load.
+    const [{ startBroker }, { MAX_PARTITIONS }] = await Promise.all([import('../local/broker/index.js'), import('../local/broker/log/log-manager.js')]);
     const opts = {
       port: intOption('port', values.port, DEFAULTS.port, 0, 65535, USAGE),
       host: values.host ?? DEFAULTS.host,
       dataDir,
-      partitions: intOption('partitions', values.partitions, DEFAULTS.partitions, 1, 10_000, USAGE),
+      partitions: intOption('partitions', values.partitions, DEFAULTS.partitions, 1, MAX_PARTITIONS, USAGE),
       logLevel,
     };
 
     const log = createLogger('slipway.cli', { level: logLevel });
-    // Loaded only when needed, so `slipway --help` works even if the broker cannot load.
-    const { startBroker } = await import('../local/broker/index.js');
     let broker;
     try {
       broker = await startBroker(opts);
