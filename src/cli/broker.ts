@@ -1,9 +1,10 @@
 // `slipway broker`: the embedded single-node Kafka-compatible broker as a
 // foreground process. It runs until SIGINT/SIGTERM, then closes the broker
 // (flush + fsync) before exiting, so a clean stop loses nothing.
-import { createLogger, isLogLevel, type LogLevel } from '../logging.js';
 import { parseArgs } from 'node:util';
-import { EXIT_FAILURE, EXIT_OK, UsageError, intOption, parseStrict, type Command } from './usage.js';
+import { createLogger, type LogLevel } from '../logging.js';
+import { untilSignal } from './signals.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, intOption, logLevelOption, parseStrict, type Command } from './usage.js';
 
 const DEFAULTS = { port: 9092, host: '127.0.0.1', dataDir: '.slipway/broker', partitions: 1, logLevel: 'info' as LogLevel };
 
@@ -40,8 +41,7 @@ export const brokerCommand: Command = {
       process.stdout.write(USAGE);
       return EXIT_OK;
     }
-    const logLevel = values['log-level'] ?? DEFAULTS.logLevel;
-    if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of debug, info, warn, error, silent; got "${logLevel}"`, USAGE);
+    const logLevel = logLevelOption(values['log-level'], DEFAULTS.logLevel, USAGE);
     const dataDir = values['data-dir'] ?? DEFAULTS.dataDir;
     if (dataDir === '') throw new UsageError('--data-dir must not be empty', USAGE);
     // Loaded only when needed, so `slipway --help` works even if the broker cannot load.
@@ -74,25 +74,3 @@ export const brokerCommand: Command = {
     return EXIT_OK;
   },
 };
-
-/**
- * Resolves on the first SIGINT/SIGTERM. Wrappers (npm, npx) forward the
- * terminal's Ctrl-C, so the same signal often arrives twice at once: repeats
- * within a second are ignored, a later one exits without waiting for close.
- */
-function untilSignal(log: ReturnType<typeof createLogger>): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let firstAt: number | undefined;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (firstAt === undefined) {
-        firstAt = Date.now();
-        resolve(signal);
-      } else if (Date.now() - firstAt > 1000) {
-        log.warn('signalled again while closing; exiting without a clean close', { signal });
-        process.exit(EXIT_FAILURE);
-      }
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}

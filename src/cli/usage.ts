@@ -1,6 +1,7 @@
 // What every subcommand shares: the usage error (exit code 2, like most Unix
 // tools) and flag parsing helpers, so a mistyped flag or a bad value is
 // reported the same way by every command.
+import { isLogLevel, type LogLevel } from '../logging.js';
 
 /** A mistake in how the command was called: printed with the usage text, exit code 2. */
 export class UsageError extends Error {
@@ -48,4 +49,11 @@ export function intOption(flag: string, raw: string | undefined, fallback: numbe
   const n = Number(raw);
   if (n < min || n > max) throw new UsageError(`--${flag} must be between ${min} and ${max}, got ${n}`, usage);
   return n;
+}
+
+/** A --log-level value. */
+export function logLevelOption(raw: string | undefined, fallback: LogLevel, usage: string): LogLevel {
+  if (raw === undefined) return fallback;
+  if (!isLogLevel(raw)) throw new UsageError(`--log-level must be one of debug, info, warn, error, silent; got "${raw}"`, usage);
+  return raw;
 }
