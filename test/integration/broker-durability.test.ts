@@ -146,7 +146,7 @@ describe('broker durability (slipway broker child process)', () => {
       }
     })();
 
-    await waitFor(() => acked.size >= 5000, { timeoutMs: 30_000, what: 'the produce stream to get going' });
+    await waitFor(() => acked.size >= 3000, { timeoutMs: 30_000, what: 'the produce stream to get going' });
     // The loop sends the next batch as soon as one is acknowledged: a send is in flight now.
     await broker.kill9();
     killed = true;
