@@ -1,11 +1,30 @@
 // The `slipway` command line: a table of subcommands, each parsing its own
 // flags. Later commands (dev, apply, status, …) are one more entry in COMMANDS.
 import fs from 'node:fs';
+import { applyCommand } from './apply.js';
 import { brokerCommand } from './broker.js';
+import { deleteCommand } from './delete.js';
 import { devCommand } from './dev.js';
+import { offsetsCommand } from './offsets.js';
+import { pauseCommand } from './pause.js';
+import { restartCommand } from './restart.js';
+import { resumeCommand } from './resume.js';
+import { statusCommand } from './status.js';
+import { stopCommand } from './stop.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from './usage.js';
 
-const COMMANDS: readonly Command[] = [brokerCommand, devCommand];
+const COMMANDS: readonly Command[] = [
+  devCommand,
+  brokerCommand,
+  applyCommand,
+  statusCommand,
+  deleteCommand,
+  pauseCommand,
+  resumeCommand,
+  stopCommand,
+  restartCommand,
+  offsetsCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

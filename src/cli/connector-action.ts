@@ -1,0 +1,43 @@
+// Commands that send one request about one connector and report it in one
+// line: delete, pause, resume, stop. Each is a table entry built here.
+import { REST_OPTIONS, URL_HELP, connectorPath, onePositional, reportFailures, restClient , parseCommandLine } from './rest.js';
+import { EXIT_OK, type Command } from './usage.js';
+
+export interface ConnectorAction {
+  name: string;
+  summary: string;
+  /** What the command does, for its --help. */
+  description: string;
+  method: 'PUT' | 'DELETE';
+  /** After /connectors/{name}. */
+  suffix: string;
+  /** Printed after "NAME: " once the server accepted the request. */
+  done: string;
+}
+
+export function connectorActionCommand(action: ConnectorAction): Command {
+  const usage = `Usage: slipway ${action.name} NAME [--url URL]
+
+${action.description}
+
+Options:
+${URL_HELP}
+`;
+  return {
+    name: action.name,
+    summary: action.summary,
+    usage,
+    async run(argv) {
+      const parsed = parseCommandLine(usage, argv, REST_OPTIONS);
+      if (!parsed) return EXIT_OK;
+      const { values, positionals } = parsed;
+      const name = onePositional(positionals, 'NAME', usage);
+      const client = restClient(values.url, usage);
+      return reportFailures(async () => {
+        await client.request(action.method, connectorPath(name, action.suffix));
+        process.stdout.write(`${name}: ${action.done}\n`);
+        return EXIT_OK;
+      });
+    },
+  };
+}
