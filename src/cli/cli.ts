@@ -5,6 +5,7 @@ import { applyCommand } from './apply.js';
 import { brokerCommand } from './broker.js';
 import { deleteCommand } from './delete.js';
 import { devCommand } from './dev.js';
+import { invokeCommand } from './invoke.js';
 import { offsetsCommand } from './offsets.js';
 import { pauseCommand } from './pause.js';
 import { restartCommand } from './restart.js';
@@ -24,6 +25,7 @@ const COMMANDS: readonly Command[] = [
   stopCommand,
   restartCommand,
   offsetsCommand,
+  invokeCommand,
 ];
 
 function help(): string {
