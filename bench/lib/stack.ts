@@ -3,14 +3,16 @@
 // and the REST calls a user would make to run a FileStreamSource on it.
 import path from 'node:path';
 import { startDev, type DevStack } from '../../src/local/dev.js';
-import { createLogger } from '../../src/logging.js';
+import { createLogger, type LogLevel } from '../../src/logging.js';
 import { tempDir, waitFor } from '../../test/helpers/env.js';
 
 export interface BenchStackOptions {
   schedulePeriodMs: number;
   workerTimeoutMs: number;
-  /** SLIPWAY_* settings of the functions; SLIPWAY_LOG_LEVEL defaults to warn. */
+  /** SLIPWAY_* settings of the functions. */
   functionEnv: Record<string, string>;
+  /** Of the stack and the functions (their lines go to stderr); default warn. */
+  logLevel?: LogLevel;
 }
 
 export interface TaskStatus {
@@ -37,8 +39,8 @@ export class BenchStack {
         brokerPort: 0,
         schedulePeriodMs: opts.schedulePeriodMs,
         workerTimeoutMs: opts.workerTimeoutMs,
-        functionEnv: { SLIPWAY_LOG_LEVEL: 'warn', ...opts.functionEnv },
-        logger: createLogger('bench', { level: 'warn' }),
+        functionEnv: { SLIPWAY_LOG_LEVEL: opts.logLevel ?? 'warn', ...opts.functionEnv },
+        logger: createLogger('bench', { level: opts.logLevel ?? 'warn' }),
       });
       return new BenchStack(dev, tmp.dir, tmp.cleanup);
     } catch (err) {
