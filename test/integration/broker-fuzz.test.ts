@@ -85,6 +85,20 @@ const produceBody = (topic: string, acks: number) =>
     .array([topic], (e, t) => e.string(t).array([0], (p, i) => p.int32(i).bytes(batch())))
     .build();
 
+/** CreateTopics v0: topics [name, num_partitions, replication_factor, assignments, configs], timeout_ms. */
+const createTopicsBody = (topic: string, partitions: number) =>
+  new Enc()
+    .array([topic], (e, t) =>
+      e
+        .string(t)
+        .int32(partitions)
+        .int16(1)
+        .array([], () => undefined)
+        .array([], () => undefined),
+    )
+    .int32(5000)
+    .build();
+
 /** Real requests of most APIs, the starting points of the mutations. */
 const SEEDS: Seed[] = [
   { name: 'ApiVersions v0', apiKey: ApiKey.ApiVersions, version: 0, answers: true, body: () => Buffer.alloc(0) },
@@ -188,18 +202,7 @@ const SEEDS: Seed[] = [
     apiKey: 19,
     version: 0,
     answers: true,
-    body: () =>
-      new Enc()
-        .array(['fuzz-created'], (e, t) =>
-          e
-            .string(t)
-            .int32(2)
-            .int16(1)
-            .array([], () => undefined)
-            .array([], () => undefined),
-        )
-        .int32(5000)
-        .build(),
+    body: () => createTopicsBody('fuzz-created', 2),
   },
   { name: 'DeleteTopics v0', apiKey: 20, version: 0, answers: true, body: () => new Enc().array(['fuzz-created'], (e, t) => e.string(t)).int32(5000).build() },
   { name: 'DescribeGroups v0', apiKey: 15, version: 0, answers: true, body: () => new Enc().array(['fuzz-group'], (e, g) => e.string(g)).build() },
@@ -557,18 +560,7 @@ describe(`broker fuzz (seed ${SEED})`, () => {
     [
       'CreateTopics v0',
       19,
-      () =>
-        new Enc()
-          .array(['fuzz-huge'], (e, t) =>
-            e
-              .string(t)
-              .int32(1_000_000)
-              .int16(1)
-              .array([], () => undefined)
-              .array([], () => undefined),
-          )
-          .int32(5000)
-          .build(),
+      () => createTopicsBody('fuzz-huge', 1_000_000),
     ],
     [
       'CreatePartitions v0',
