@@ -16,6 +16,8 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBrokerProcess, type BrokerProcess } from '../test/helpers/cli-broker.js';
 import { requireCommand, tempDir } from '../test/helpers/env.js';
+import { printTable } from './lib/figures.js';
+import { recordCount } from './lib/topic.js';
 
 const TARGET_MSGS_PER_S = 300_000;
 
@@ -96,16 +98,6 @@ function writeInput(file: string): void {
   }
 }
 
-async function highWatermark(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function main(): Promise<void> {
   const kcatBin = requireCommand('kcat', 'kcat');
   const tmp = tempDir('slipway-bench-');
@@ -123,7 +115,7 @@ async function main(): Promise<void> {
     const kcatProduce = await timed(b, async () => {
       await runCounting(kcatBin, ['-P', '-b', b.bootstrap, '-t', kcatTopic, '-X', 'acks=all', '-l', input]);
     });
-    const kcatStored = await highWatermark(kafka, kcatTopic);
+    const kcatStored = await recordCount(kafka, kcatTopic);
     if (kcatStored !== N) throw new Error(`kcat produced ${N} messages but the topic holds ${kcatStored}`);
     rows.push({ client: 'kcat', direction: 'produce', ...kcatProduce, reference: false });
 
@@ -147,7 +139,7 @@ async function main(): Promise<void> {
       }
     });
     await producer.disconnect();
-    const jsStored = await highWatermark(kafka, jsTopic);
+    const jsStored = await recordCount(kafka, jsTopic);
     if (jsStored !== N) throw new Error(`kafkajs produced ${N} messages but the topic holds ${jsStored}`);
     rows.push({ client: 'kafkajs', direction: 'produce', ...jsProduce, reference: true });
 
@@ -209,10 +201,9 @@ function print(rows: Row[]): void {
       ];
     }),
   ];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   console.log(`\nbroker benchmark: ${fmt(N)} messages of ${SIZE} bytes each way, acks=all; ${os.cpus().length} CPUs, Node ${process.version}`);
   console.log('MB/s counts message payload (10^6 bytes); broker CPU is the share of one core the broker process used.\n');
-  for (const row of table) console.log(row.map((cell, i) => (i >= 2 && i <= 3 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  '));
+  printTable(table);
 }
 
 main().catch((err: unknown) => {
