@@ -15,7 +15,7 @@ import { createLogger } from '../../src/logging.js';
 import { createRuntimeRegistry } from '../../src/runtime/plugins.js';
 import { Store, createDynamoClient, ensureTable } from '../../src/store/index.js';
 import { SLIPWAY_BIN, freePort } from '../helpers/cli-broker.js';
-import { tempDir } from '../helpers/env.js';
+import { tempDir, waitFor } from '../helpers/env.js';
 
 const EXAMPLES = path.resolve(path.dirname(SLIPWAY_BIN), '..', 'examples');
 const FORMS = ['file-source.json', 'file-source.yaml', 'file-source.properties'];
@@ -34,7 +34,7 @@ let server: RunningApiServer;
 let tmp: ReturnType<typeof tempDir>;
 
 /** `slipway ARGS` in a child process, with --url of the test's server unless `url` says otherwise. */
-function slipway(args: string[], opts: { url?: string | null; input?: string } = {}): Promise<Run> {
+function slipway(args: string[], opts: { url?: string | null; input?: string; onStderr?: (chunk: string) => void } = {}): Promise<Run> {
   const url = opts.url === undefined ? server.url : opts.url;
   const env = { ...process.env };
   delete env.SLIPWAY_URL;
@@ -43,6 +43,7 @@ function slipway(args: string[], opts: { url?: string | null; input?: string } =
       if (err && typeof err.code !== 'number') reject(err);
       else resolve({ code: err ? (err.code as number) : 0, stdout, stderr });
     });
+    if (opts.onStderr) child.stderr!.on('data', (chunk: Buffer | string) => opts.onStderr!(String(chunk)));
     child.stdin!.end(opts.input ?? '');
   });
 }
@@ -228,6 +229,21 @@ describe('the other REST commands', () => {
     expect((await slipway(['stop', 'file-source'])).code).toBe(0);
     expect(await slipway(['offsets', 'file-source', '--reset'])).toMatchObject({ code: 0, stdout: 'file-source: The offsets for this connector have been reset successfully\n' });
     expect(JSON.parse((await slipway(['offsets', 'file-source'])).stdout)).toEqual({ offsets: [] });
+  });
+
+  it('offsets --reset waits while the tasks of a just-stopped connector still hold their leases', async () => {
+    await store.writeTaskConfigs('file-source', 1, [{}]);
+    const grant = (await store.acquireLease('file-source', 0, 'test-invocation', 120_000))!;
+    expect(grant).not.toBeNull();
+    expect((await slipway(['stop', 'file-source'])).code).toBe(0);
+
+    let stderr = '';
+    const reset = slipway(['offsets', 'file-source', '--reset'], { onStderr: (chunk) => (stderr += chunk) });
+    await waitFor(() => stderr.includes('waiting'), { what: 'the CLI to wait for the lease' });
+    expect(stderr).toMatch(/^slipway: file-source: waiting up to 60 s for its tasks to stop \(Connector file-source is STOPPED but task\(s\) 0 still hold a lease/);
+    // The invocation ends: the reset goes through.
+    await store.releaseLease('file-source', 0, grant.epoch);
+    expect(await reset).toMatchObject({ code: 0, stdout: 'file-source: The offsets for this connector have been reset successfully\n' });
   });
 
   it('delete removes the connector; deleting it again prints the server message', async () => {
