@@ -1,6 +1,6 @@
 // Commands that send one request about one connector and report it in one
 // line: delete, pause, resume, stop. Each is a table entry built here.
-import { REST_OPTIONS, URL_HELP, connectorPath, onePositional, reportFailures, restClient , parseCommandLine } from './rest.js';
+import { REST_OPTIONS, URL_HELP, connectorPath, onePositional, parseCommandLine, reportFailures, restClient } from './rest.js';
 import { EXIT_OK, type Command } from './usage.js';
 
 export interface ConnectorAction {

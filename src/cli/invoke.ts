@@ -6,7 +6,7 @@
 // expect a failed handler to fail the command.
 import fs from 'node:fs/promises';
 import { jsonErrorAt, readStdin } from './config-forms.js';
-import { CommandFailure, onePositional, reportFailures , parseCommandLine } from './rest.js';
+import { CommandFailure, onePositional, parseCommandLine, reportFailures } from './rest.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from './usage.js';
 
 const DEFAULT_REGION = 'us-east-1';
