@@ -14,6 +14,8 @@ import { Reader, Writer } from './protocol/codec.js';
 import { ErrorCode, KafkaProtocolError } from './protocol/errors.js';
 
 const MIN_FRAME = 8; // api_key + api_version + correlation_id
+/** Requests read ahead per connection before the socket is paused. */
+const MAX_QUEUED_REQUESTS = 64;
 
 export interface ServerOptions {
   host: string;
@@ -73,6 +75,8 @@ class Connection {
   private buffered = 0;
   private queue: Buffer[] = [];
   private running = false;
+  /** Set when a bad frame arrived: answer what is queued, then close. */
+  private ending: string | undefined;
   private readonly clientHost: string;
 
   constructor(
@@ -85,15 +89,16 @@ class Connection {
   }
 
   onData(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.ending) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     while (this.buffered >= 4) {
       const head = this.chunks[0].length >= 4 ? this.chunks[0] : this.flatten();
       const size = head.readInt32BE(0);
       if (size < MIN_FRAME || size > this.maxRequestBytes) {
-        this.abort(`bad frame size ${size} (limit ${this.maxRequestBytes})`);
-        return;
+        // Requests already received are still answered, in order; then the connection closes.
+        this.endAfterQueue(`bad frame size ${size} (limit ${this.maxRequestBytes})`);
+        break;
       }
       if (this.buffered < 4 + size) break;
       const all = this.flatten();
@@ -102,7 +107,16 @@ class Connection {
       this.chunks = rest.length > 0 ? [rest] : [];
       this.buffered = rest.length;
     }
+    // Backpressure: a client that pipelines without reading answers stops being read.
+    if (this.queue.length >= MAX_QUEUED_REQUESTS) this.socket.pause();
     if (!this.running) void this.drain();
+  }
+
+  private endAfterQueue(reason: string): void {
+    this.ending = reason;
+    this.chunks = [];
+    this.buffered = 0;
+    if (!this.running && this.queue.length === 0) this.abort(reason);
   }
 
   private flatten(): Buffer {
@@ -124,9 +138,16 @@ class Connection {
         const frame = this.queue.shift()!;
         const response = await this.handle(frame);
         if (response && !this.closed) this.socket.write(response);
+        if (this.queue.length < MAX_QUEUED_REQUESTS / 2 && this.socket.isPaused()) this.socket.resume();
       }
     } finally {
       this.running = false;
+    }
+    if (this.ending !== undefined && !this.closed) {
+      // Let the answers reach the client before closing.
+      this.log.warn('closing connection', { reason: this.ending });
+      this.closed = true;
+      this.socket.end();
     }
   }
 
