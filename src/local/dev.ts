@@ -100,6 +100,8 @@ export async function startDev(opts: DevOptions): Promise<DevStack> {
       SLIPWAY_TABLE: tableName(),
       SLIPWAY_WORKER_FUNCTION: names.worker,
       SLIPWAY_COORDINATOR_FUNCTION: names.coordinator,
+      // The SDK's notice that 2027 releases need Node 22 is nothing a local user can act on.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...opts.functionEnv,
     };
     const emulator = new LambdaEmulator({
