@@ -15,8 +15,7 @@ import { fileURLToPath } from 'node:url';
 /** To add one: the command that proves it is installed and the Debian packages that provide it. */
 export const SYSTEM_DEPS = [
   { command: 'kcat', packages: ['kcat'], why: 'librdkafka client: tests and benchmarks check the broker with it' },
-  // Coming with the MySQL/MariaDB connectors:
-  // { command: 'mariadbd', packages: ['mariadb-server', 'mariadb-client'], why: 'real database for CDC tests' },
+  { command: 'mariadbd', packages: ['mariadb-server', 'mariadb-client'], why: 'a private MariaDB with a row binlog: CDC tests, benchmarks and the inventory demo' },
 ];
 
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
