@@ -9,8 +9,8 @@
 // first record of N+1 minus that of the last record of N: stop, commit, invoke,
 // (cold or warm) start, lease, task start, producer connect, first send.
 // Target (issue 3): under 1 s, with no line lost. Each gap is also marked cold
-// or warm: the first hand-off of a task needs a second execution environment
-// (its predecessor's is still busy), later ones can reuse an idle one.
+// when a new execution environment started during it (the first hand-off of a
+// task needs a second one: its predecessor's is still busy), warm otherwise.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,8 @@ import { BenchStack, LineAppender } from './lib/stack.js';
 import { benchKafka, deliveryCheck, invocationRuns, TopicReader, type TopicRecord } from './lib/topic.js';
 
 const TARGET_GAP_MS = 1000;
+/** The worker's name in `slipway dev`'s Lambda emulator. */
+const WORKER_FUNCTION = 'slipway-worker';
 const APPEND_INTERVAL_MS = 5;
 
 const { values } = parseArgs({
@@ -61,11 +63,12 @@ async function main(): Promise<void> {
   const appender = new LineAppender((text) => fs.appendFileSync(file, text), 'line-');
   let reader: TopicReader | undefined;
   let records: TopicRecord[];
-  // Which process (worker_id) runs the task, sampled: tells a reused environment from a new one.
-  const samples: WorkerSample[] = [];
+  // When each worker execution environment (process) first appeared: a hand-off
+  // during which a new one started was a cold start.
+  const envFirstSeen = new Map<number, number>();
   const sampler = setInterval(() => {
-    void stack.task('handoff').then((t) => t?.state === 'RUNNING' && samples.push({ at: Date.now(), workerId: t.worker_id }), () => undefined);
-  }, 100);
+    for (const e of stack.dev.emulator.environments()) if (e.functionName === WORKER_FUNCTION && !envFirstSeen.has(e.pid)) envFirstSeen.set(e.pid, Date.now());
+  }, 25);
   const startedAt = Date.now();
   try {
     appender.start(APPEND_INTERVAL_MS);
@@ -93,30 +96,16 @@ async function main(): Promise<void> {
     await reader?.stop().catch(() => undefined);
     await stack.close();
   }
-  report(records, samples, appender.count, (seq) => appender.line(seq), Date.now() - startedAt);
+  report(records, [...envFirstSeen.values()], appender.count, (seq) => appender.line(seq), Date.now() - startedAt);
 }
 
-interface WorkerSample {
-  at: number;
-  workerId: string;
-}
-
-/** The worker_id most often seen while a run of records was produced ('?' if never sampled). */
-function workerIdDuring(samples: readonly WorkerSample[], from: number, to: number): string {
-  const counts = new Map<string, number>();
-  for (const s of samples) if (s.at >= from && s.at <= to) counts.set(s.workerId, (counts.get(s.workerId) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '?';
-}
-
-function report(records: TopicRecord[], samples: WorkerSample[], appended: number, line: (seq: number) => string, elapsedMs: number): void {
-  const runs = invocationRuns(records).map((run) => ({ ...run, workerId: workerIdDuring(samples, run.first.timestamp, run.last.timestamp) }));
-  const gaps = runs.slice(1).map((run, i) => ({
-    from: runs[i]!,
-    to: run,
-    ms: run.first.timestamp - runs[i]!.last.timestamp,
-    // A process that ran an earlier invocation is a warm execution environment.
-    start: run.workerId === '?' ? '?' : runs.slice(0, i + 1).some((r) => r.workerId === run.workerId) ? 'warm' : 'cold',
-  }));
+function report(records: TopicRecord[], envStarts: number[], appended: number, line: (seq: number) => string, elapsedMs: number): void {
+  const runs = invocationRuns(records);
+  const gaps = runs.slice(1).map((run, i) => {
+    const from = runs[i]!;
+    const cold = envStarts.some((t) => t > from.last.timestamp && t <= run.first.timestamp + 25);
+    return { from, to: run, ms: run.first.timestamp - from.last.timestamp, start: cold ? 'cold' : 'warm' };
+  });
   const check = deliveryCheck(records, appended, line);
   const producers = new Set(records.map((r) => r.producerId));
   const p50 = percentile(gaps.map((g) => g.ms), 0.5);
@@ -126,12 +115,11 @@ function report(records: TopicRecord[], samples: WorkerSample[], appended: numbe
   console.log(`\nhand-off benchmark: FileStreamSource, a line every ${APPEND_INTERVAL_MS} ms; function timeout ${seconds(WORKER_TIMEOUT_MS, 0)}, safety buffer ${seconds(SAFETY_BUFFER_MS, 0)}; ${os.cpus().length} CPUs, Node ${process.version}`);
   console.log('gap = CreateTime of the first record of invocation N+1 - CreateTime of the last record of invocation N (one idempotent producer per invocation)\n');
   printTable([
-    ['hand-off', 'records in N', 'N ran', 'N+1 worker', 'start', 'gap', 'target', 'result'],
+    ['hand-off', 'records in N', 'N ran', 'N+1 start', 'gap', 'target', 'result'],
     ...gaps.map((g, i) => [
       `${i + 1} -> ${i + 2}`,
       String(g.from.count),
       seconds(g.from.last.timestamp - g.from.first.timestamp),
-      g.to.workerId,
       g.start,
       seconds(g.ms, 3),
       `< ${seconds(TARGET_GAP_MS, 0)}`,
