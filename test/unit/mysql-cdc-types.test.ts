@@ -196,6 +196,8 @@ describe('the default type mapping, as JsonConverter writes it', () => {
 
   it('CURRENT_TIMESTAMP on a NOT NULL DATETIME/TIMESTAMP is the epoch; on a nullable one, no default', () => {
     expect(wire('timestamp', '2024-01-01 00:00:00', { defaultExpression: 'current_timestamp()' }).schema).toMatchObject({ default: '1970-01-01T00:00:00Z' });
+    // without fraction digits even at TIMESTAMP(3), as Debezium's epoch fallback
+    expect(wire('timestamp(3)', '2024-01-01 00:00:00', { defaultExpression: 'current_timestamp(3)' }).schema).toMatchObject({ default: '1970-01-01T00:00:00Z' });
     expect(wire('datetime(3)', '2024-01-01 00:00:00', { defaultExpression: 'CURRENT_TIMESTAMP(3)' }).schema).toMatchObject({ default: 0 });
     expect(wire('timestamp', null, { nullable: true, defaultExpression: 'CURRENT_TIMESTAMP' }).schema).not.toHaveProperty('default');
   });

@@ -328,9 +328,10 @@ const TIMESTAMP_FUNCTIONS = /^(current_timestamp|now|localtime|localtimestamp)\s
 
 function defaultValue(col: ColumnDef, type: ColumnType, convert: ValueConverter): unknown {
   if (col.defaultExpression !== undefined) {
-    // Debezium: CURRENT_TIMESTAMP on a NOT NULL temporal column is the epoch; other expressions have no schema default.
+    // Debezium: CURRENT_TIMESTAMP on a NOT NULL temporal column is the epoch (the zero date's
+    // value: 0, or '1970-01-01T00:00:00Z' without fraction digits); other expressions have no schema default.
     const temporal = type.name === 'DATETIME' || type.name === 'TIMESTAMP';
-    return temporal && !col.nullable && TIMESTAMP_FUNCTIONS.test(col.defaultExpression.trim()) ? convert('1970-01-01 00:00:00') : null;
+    return temporal && !col.nullable && TIMESTAMP_FUNCTIONS.test(col.defaultExpression.trim()) ? convert('0000-00-00 00:00:00') : null;
   }
   if (col.default === undefined || col.default === null) return null;
   try {
