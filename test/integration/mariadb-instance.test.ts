@@ -288,14 +288,17 @@ async function startOwnerProcess(dir: string): Promise<{ ownerPid: number; serve
   let out = '';
   owner.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
   owner.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
-  const line = await waitFor(() => (owner.exitCode !== null ? Promise.reject(new Error(`owner exited: ${out}`)) : out.split('\n').find((l) => l.startsWith('{'))), {
-    timeoutMs: 120_000,
-    what: 'the owner process to start its server',
-  });
+  const exited = new Promise<never>((_, reject) => owner.once('exit', (code, signal) => reject(new Error(`the owner process ended (${signal ?? code}) before its server was up:\n${out}`))));
+  exited.catch(() => undefined); // it also ends, killed, after the test
+  const line = await Promise.race([
+    waitFor(() => out.split('\n').find((l) => l.startsWith('{')), { timeoutMs: 120_000, what: 'the owner process to start its server' }),
+    exited,
+  ]);
   return { ownerPid: owner.pid!, ...(JSON.parse(line) as { serverPid: number; port: number }) };
 }
 
-describe('a server on a dir someone else started', () => {
+// Each test starts servers of its own (mariadb-install-db included): slow on a loaded machine.
+describe('a server on a dir someone else started', { timeout: 240_000 }, () => {
   it('shuts down cleanly when its owner process is killed with SIGKILL, and starts again on the same dir', async () => {
     const { dir, cleanup } = tempDir('slipway-mariadb-owner-');
     cleanups.push(cleanup);
@@ -331,7 +334,8 @@ describe('a server on a dir someone else started', () => {
   });
 });
 
-describe('kill -9 of a private MariaDB', () => {
+// Each test starts servers of its own (mariadb-install-db included): slow on a loaded machine.
+describe('kill -9 of a private MariaDB', { timeout: 240_000 }, () => {
   it('leaves a stale socket and pid file; a start on the same dir recovers every committed row', async () => {
     const test = await startTestMariaDb({ inventory: true });
     cleanups.push(() => test.close());
