@@ -26,6 +26,9 @@ function wire(type: string, value: unknown, opts: Partial<ColumnDef> = {}, modes
 
 const req = (type: string, extra: object = {}) => ({ type: type, optional: false, ...extra });
 
+/** A binlog (zongji) form and a query (mysql2) form of one value convert to the same JSON. */
+const same = (type: string, a: unknown, b: unknown) => expect(wireText(type, a)).toBe(wireText(type, b));
+
 describe('the default type mapping, as JsonConverter writes it', () => {
   const rows: Array<[string, unknown, object, unknown]> = [
     ['boolean', 1, req('boolean'), true],
@@ -160,7 +163,6 @@ describe('the default type mapping, as JsonConverter writes it', () => {
   });
 
   it('gives the same value from zongji and from mysql2 forms', () => {
-    const same = (type: string, a: unknown, b: unknown) => expect(wireText(type, a)).toBe(wireText(type, b));
     same('float', 1.100000023841858, 1.1); // float32 from the binlog, text from a query
     same('bigint(20)', 12, '12');
     same('decimal(6,2)', '50.00', '50.00');
@@ -170,6 +172,16 @@ describe('the default type mapping, as JsonConverter writes it', () => {
     same('datetime(3)', new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 123)), '2024-01-02 03:04:05.123');
     same('json', { a: 1 }, '{"a":1}');
     same('int(11)', 5, '5');
+  });
+
+  it("MariaDB's UUID, INET4 and INET6: text, also from the binlog's raw bytes", () => {
+    same('uuid', Buffer.from('123e4567e89b12d3a456426614174000', 'hex'), '123e4567-e89b-12d3-a456-426614174000');
+    same('inet4', Buffer.from([192, 0, 2, 1]), '192.0.2.1');
+    same('inet6', Buffer.from('20010db8000000000000000000000001', 'hex'), '2001:db8::1');
+    same('inet6', Buffer.from('00000000000000000000ffffc0000201', 'hex'), '::ffff:192.0.2.1');
+    same('inet6', Buffer.from('20010db8000100000001000000000000', 'hex'), '2001:db8:1:0:1::');
+    same('inet6', Buffer.alloc(16), '::');
+    expect(wire('uuid', '123e4567-e89b-12d3-a456-426614174000').schema).toEqual(req('string'));
   });
 
   it("writes '' for zongji's undefined ENUM index 0, as Debezium", () => {

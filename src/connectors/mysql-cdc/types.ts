@@ -26,7 +26,7 @@
 //   FLOAT, FLOAT(p≤24)    float32; FLOAT(p>24), FLOAT(M,D), DOUBLE float64; REAL float32
 //   DECIMAL/NUMERIC(M,D)  precise: bytes Decimal {scale: D, connect.decimal.precision: M};
 //                         double: float64; string: string (plain notation, all D digits)
-//   CHAR, VARCHAR, *TEXT  string (MariaDB UUID, INET4, INET6 too)
+//   CHAR, VARCHAR, *TEXT  string; MariaDB UUID, INET4, INET6 too (as text, also from the binlog's bytes)
 //   BINARY, VARBINARY, *BLOB  bytes (BINARY(n) right-padded with zero bytes)
 //   JSON                  string io.debezium.data.Json
 //   ENUM / SET            string io.debezium.data.Enum / EnumSet {allowed: 'a,b'}
@@ -358,6 +358,7 @@ function mappingFor(t: ColumnType, modes: TypeModes): Mapping | string {
   if (n === 'REAL') return { builder: () => SchemaBuilder.float32(), convert: toFloat32 };
   if (n === 'DOUBLE') return { builder: () => SchemaBuilder.float64(), convert: toFloat64 };
   if (n === 'DECIMAL' || n === 'NUMERIC') return decimalMapping(t.length ?? 10, t.scale ?? 0, modes.decimal);
+  if (n === 'UUID' || n === 'INET4' || n === 'INET6') return { builder: () => SchemaBuilder.string(), convert: (v) => toMariaDbText(n, v) };
   if (TEXT_TYPES.has(n)) return { builder: () => SchemaBuilder.string(), convert: toText };
   if (BINARY_TYPES.has(n)) {
     const pad = n === 'BINARY' ? (t.length ?? 1) : 0;
@@ -513,6 +514,36 @@ function toText(v: unknown): string {
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   return invalid('a string', v);
+}
+
+/** MariaDB's UUID, INET4 and INET6 come from the binlog as raw bytes: their text, as the server writes it. */
+function toMariaDbText(type: string, v: unknown): string {
+  if (!(v instanceof Uint8Array)) return toText(v);
+  const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (type === 'UUID' && b.length === 16) {
+    const h = b.toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  if (type === 'INET4' && b.length === 4) return [...b].join('.');
+  if (type === 'INET6' && b.length === 16) return inet6Text(b);
+  return invalid(`a ${type} value`, v);
+}
+
+/** RFC 5952 text of an IPv6 address: the longest run of two or more zero groups as '::', IPv4-mapped as ::ffff:a.b.c.d. */
+function inet6Text(b: Buffer): string {
+  if (b.subarray(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return `::ffff:${[...b.subarray(12)].join('.')}`;
+  const groups = Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2));
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j > i ? j : i + 1;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
 function toBytes(v: unknown, pad: number): Uint8Array {
