@@ -1,6 +1,6 @@
 // The `slipway` command line: a table of subcommands, each parsing its own
 // flags. Later commands (dev, apply, status, …) are one more entry in COMMANDS.
-import fs from 'node:fs';
+import { SLIPWAY_VERSION } from '../version.js';
 import { applyCommand } from './apply.js';
 import { brokerCommand } from './broker.js';
 import { deleteCommand } from './delete.js';
@@ -44,8 +44,7 @@ Options:
 }
 
 function version(): string {
-  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  return SLIPWAY_VERSION;
 }
 
 /** Runs one invocation of the CLI; resolves to the process exit code. */

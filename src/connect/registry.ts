@@ -7,12 +7,12 @@
 // classes share resolves to neither (the error lists both); an explicit alias
 // that clashes is refused at registration.
 
-import { readFileSync } from 'node:fs';
 import { ConfigError, ConflictError } from './errors.js';
 import type { Converter } from './converters/converter.js';
 import { ByteArrayConverter } from './converters/bytearray.js';
 import { JsonConverter } from './converters/json.js';
 import { StringConverter } from './converters/string.js';
+import { SLIPWAY_VERSION } from '../version.js';
 import type { Connector, ConnectorType, Predicate, Transformation } from './plugin.js';
 
 export type PluginType = ConnectorType | 'converter' | 'header_converter' | 'transformation' | 'predicate';
@@ -164,11 +164,10 @@ export class PluginRegistry {
   }
 }
 
-let version: string | undefined;
 
-/** Slipway's version (package.json), reported as the version of built-in plugins. */
+/** Slipway's version, reported as the version of built-in plugins. */
 export function slipwayVersion(): string {
-  return (version ??= (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
+  return SLIPWAY_VERSION;
 }
 
 /** A registry holding the built-in converters; connectors, transforms and predicates register themselves onto it. */

@@ -204,9 +204,11 @@ class TaskRun {
         }
       }
       if (this.lease.lost) return this.result('lease-lost', 'lease lost');
-      await this.commit();
-      if (this.stopRequested === 'paused' || this.stopRequested === 'stopped') return await this.finish(this.stopRequested, 'target state changed');
-      // Deadline or new config: the successor starts from the offsets just stored.
+      if (this.stopRequested === 'paused' || this.stopRequested === 'stopped') {
+        await this.commit();
+        return await this.finish(this.stopRequested, 'target state changed');
+      }
+      // Deadline or new config: the successor starts from the offsets stored here.
       return await this.handOff(this.stopRequested === 'reconfigured' ? 'config changed' : 'deadline');
     } catch (err) {
       return await this.fail(err);
@@ -236,8 +238,11 @@ class TaskRun {
     // Checked right before the write: a zombie that lost its lease sends nothing.
     if (!this.lease.isValid()) throw new FencedError('lease lost before produce');
     await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-    for (const record of batch) {
-      this.pending.set(canonicalJson(record.sourcePartition), { partition: record.sourcePartition, offset: { ...record.sourceOffset } });
+    // The last offset per source partition, keyed once per partition object, not per record.
+    const lastByPartition = new Map<SourcePartition, SourceRecord>();
+    for (const record of batch) lastByPartition.set(record.sourcePartition, record);
+    for (const [partition, record] of lastByPartition) {
+      this.pending.set(canonicalJson(partition), { partition, offset: { ...record.sourceOffset } });
     }
     this.records += batch.length;
     if (this.task?.commitRecord) for (const record of batch) await this.task.commitRecord(record, null);
@@ -265,12 +270,16 @@ class TaskRun {
 
   private async handOff(reason: string): Promise<WorkerResult> {
     const { connector, task } = this.event;
+    // The successor is invoked first, so its start-up (a cold one, when this environment is
+    // still busy) overlaps the final commit; it waits for the lease until it is released.
     try {
       await this.deps.invokeSuccessor({ connector, task, handoffEpoch: this.epoch });
     } catch (err) {
       // Not the task's failure: with the lease released, the coordinator starts the next one.
       this.log.warn('could not invoke the successor; the coordinator will', { err });
     }
+    await this.commit();
+    this.lease.stop();
     await this.deps.store.releaseLease(connector, task, this.epoch);
     this.log.info('handed off', { reason, epoch: this.epoch, records: this.records });
     return this.result('handed-off', reason);
@@ -279,6 +288,7 @@ class TaskRun {
   private async finish(outcome: 'paused' | 'stopped', reason: string): Promise<WorkerResult> {
     const { connector, task } = this.event;
     if (outcome === 'paused') await this.deps.store.setTaskState(connector, task, this.epoch, { state: 'PAUSED' });
+    this.lease.stop();
     await this.deps.store.releaseLease(connector, task, this.epoch);
     this.log.info('task stopped', { reason, epoch: this.epoch });
     return this.result(outcome, reason);
@@ -296,6 +306,7 @@ class TaskRun {
       // What Kafka acknowledged before the failure is stored, so a restart repeats none of it.
       await this.commit();
       await this.deps.store.setTaskState(connector, task, this.epoch, { state: 'FAILED', trace, workerId: this.deps.workerId });
+      this.lease.stop();
       await this.deps.store.releaseLease(connector, task, this.epoch);
     } catch (writeErr) {
       this.log.warn('could not record the failure', { err: writeErr });

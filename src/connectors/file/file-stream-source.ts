@@ -77,8 +77,10 @@ export class FileStreamSourceTask implements SourceTask {
     context.logger.info('file source starting', { file: this.file, position: this.position });
   }
 
+  /** One object for every record: the worker keys offsets by it once per batch, not per record. */
+  private partitionObject: { filename: string } | undefined;
   private partition() {
-    return { filename: this.file };
+    return (this.partitionObject ??= { filename: this.file });
   }
 
   async poll(): Promise<SourceRecord[] | null> {
@@ -88,7 +90,13 @@ export class FileStreamSourceTask implements SourceTask {
     return null;
   }
 
+  /**
+   * Up to batch.size lines: those already buffered first, then more read from
+   * the file only while the buffer holds fewer complete lines than that.
+   */
   private async readLines(): Promise<SourceRecord[]> {
+    const records = this.takeLines();
+    if (records.length >= this.batchSize) return records;
     let handle: fs.FileHandle;
     try {
       handle = await fs.open(this.file, 'r');
@@ -96,37 +104,38 @@ export class FileStreamSourceTask implements SourceTask {
       // Kafka's task waits for a missing file to appear; so does this one, loudly.
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         this.context.logger.warn('source file not found; waiting for it', { file: this.file });
-        return [];
+        return records;
       }
       throw err;
     }
     try {
-      const records: SourceRecord[] = [];
-      let readAt = this.position + this.pending.length;
       while (records.length < this.batchSize) {
-        const chunk = Buffer.alloc(READ_CHUNK);
-        const { bytesRead } = await handle.read(chunk, 0, READ_CHUNK, readAt);
+        const chunk = Buffer.allocUnsafe(READ_CHUNK);
+        const { bytesRead } = await handle.read(chunk, 0, READ_CHUNK, this.position + this.pending.length);
         if (bytesRead === 0) break;
-        readAt += bytesRead;
         this.pending = this.pending.length ? Buffer.concat([this.pending, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-        let start = 0;
-        for (;;) {
-          if (records.length >= this.batchSize) break;
-          const nl = this.pending.indexOf(0x0a, start);
-          if (nl < 0) break;
-          let end = nl;
-          if (end > start && this.pending[end - 1] === 0x0d) end--;
-          // The offset is the byte position just past this line's newline.
-          records.push(this.record(this.pending.toString('utf8', start, end), this.position + nl + 1));
-          start = nl + 1;
-        }
-        this.position += start;
-        this.pending = this.pending.subarray(start);
+        records.push(...this.takeLines(this.batchSize - records.length));
       }
       return records;
     } finally {
       await handle.close();
     }
+  }
+
+  /** Complete lines from the buffer, at most `max`; the offset is the position just past each newline. */
+  private takeLines(max = this.batchSize): SourceRecord[] {
+    const records: SourceRecord[] = [];
+    let start = 0;
+    while (records.length < max) {
+      const nl = this.pending.indexOf(0x0a, start);
+      if (nl < 0) break;
+      const end = nl > start && this.pending[nl - 1] === 0x0d ? nl - 1 : nl;
+      records.push(this.record(this.pending.toString('utf8', start, end), this.position + nl + 1));
+      start = nl + 1;
+    }
+    this.position += start;
+    this.pending = this.pending.subarray(start);
+    return records;
   }
 
   private record(line: string, position: number): SourceRecord {
