@@ -108,6 +108,7 @@ describe('reading a table structure', () => {
 
 describe('record schemas and row converters', () => {
   const products = tableRecordSchemas(PRODUCTS, { prefix: 'dbserver1' });
+  const row = { id: 7, price: '1.50', name: 'x', flags: Buffer.from([5]), qty: 3, updated: '2024-01-02 03:04:05.678', shape: { x: 1, y: 2 } };
 
   it('names the topic and the schemas <prefix>.<db>.<table>[.Key|.Value], sanitized as Debezium', () => {
     expect(products.topic).toBe('dbserver1.inventory.products');
@@ -117,7 +118,6 @@ describe('record schemas and row converters', () => {
   });
 
   it('the key schema holds the primary key columns in key order', () => {
-    const row = { id: 7, price: '1.50', name: 'x', flags: Buffer.from([5]), qty: 3, updated: '2024-01-02 03:04:05.678', shape: { x: 1, y: 2 } };
     expect(wire(products.keySchema, products.key(row))).toEqual({
       schema: {
         type: 'struct',
@@ -133,7 +133,6 @@ describe('record schemas and row converters', () => {
   });
 
   it('the value schema holds every supported column in table order, optional as a whole', () => {
-    const row = { id: 7, price: '1.50', name: 'x', flags: Buffer.from([5]), qty: 3, updated: '2024-01-02 03:04:05.678', shape: { x: 1, y: 2 } };
     expect(wire(products.valueSchema, products.value(row))).toEqual({
       schema: {
         type: 'struct',

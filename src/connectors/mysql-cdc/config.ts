@@ -73,21 +73,26 @@ const topicPart = regex(/[a-zA-Z0-9._-]+/, 'a Kafka topic name part: letters, di
 const filterDoc = (action: 'capture' | 'leave out', what: string, other: string) =>
   `Comma-separated regular expressions, each matched case-insensitively against the whole ${what}: those to ${action}. Cannot be set together with ${other}.`;
 
-/** Include and exclude lists (each under its new and old name) that cannot both be set. */
-const EXCLUSIVE: ReadonlyArray<readonly [readonly string[], readonly string[]]> = [
-  [
-    ['database.include.list', 'database.whitelist'],
-    ['database.exclude.list', 'database.blacklist'],
-  ],
-  [
-    ['table.include.list', 'table.whitelist'],
-    ['table.exclude.list', 'table.blacklist'],
-  ],
-  [
-    ['column.include.list', 'column.whitelist'],
-    ['column.exclude.list', 'column.blacklist'],
-  ],
+/** [new name, old name]. */
+export const RENAMED_KEYS: ReadonlyArray<readonly [string, string]> = [
+  ['topic.prefix', 'database.server.name'],
+  ['database.include.list', 'database.whitelist'],
+  ['database.exclude.list', 'database.blacklist'],
+  ['table.include.list', 'table.whitelist'],
+  ['table.exclude.list', 'table.blacklist'],
+  ['column.include.list', 'column.whitelist'],
+  ['column.exclude.list', 'column.blacklist'],
+  ['schema.history.internal.kafka.topic', 'database.history.kafka.topic'],
+  ['schema.history.internal.kafka.bootstrap.servers', 'database.history.kafka.bootstrap.servers'],
+  ['schema.history.internal.skip.unparseable.ddl', 'database.history.skip.unparseable.ddl'],
+  ['snapshot.chunk.size', 'snapshot.fetch.size'],
 ];
+
+/** A key and its old name. */
+const bothNames = (key: string): string[] => [key, ...RENAMED_KEYS.filter(([now]) => now === key).map(([, old]) => old)];
+
+/** Include and exclude lists (each under its new and old name) that cannot both be set. */
+const EXCLUSIVE = ['database', 'table', 'column'].map((what) => [bothNames(`${what}.include.list`), bothNames(`${what}.exclude.list`)] as const);
 
 export const mysqlCdcConfig = defineConfig(
   [
@@ -200,21 +205,6 @@ export const mysqlCdcConfig = defineConfig(
     ],
   },
 );
-
-/** [new name, old name]. */
-export const RENAMED_KEYS: ReadonlyArray<readonly [string, string]> = [
-  ['topic.prefix', 'database.server.name'],
-  ['database.include.list', 'database.whitelist'],
-  ['database.exclude.list', 'database.blacklist'],
-  ['table.include.list', 'table.whitelist'],
-  ['table.exclude.list', 'table.blacklist'],
-  ['column.include.list', 'column.whitelist'],
-  ['column.exclude.list', 'column.blacklist'],
-  ['schema.history.internal.kafka.topic', 'database.history.kafka.topic'],
-  ['schema.history.internal.kafka.bootstrap.servers', 'database.history.kafka.bootstrap.servers'],
-  ['schema.history.internal.skip.unparseable.ddl', 'database.history.skip.unparseable.ddl'],
-  ['snapshot.chunk.size', 'snapshot.fetch.size'],
-];
 
 /** Keys whose old name loses silently when both are given. */
 const NEW_NAME_WINS = new Set(['topic.prefix']);

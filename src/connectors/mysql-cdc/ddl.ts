@@ -15,7 +15,7 @@
 
 import { DataError } from '../../connect/errors.js';
 import type { TableSchema } from './table-schema.js';
-import { isCharacterType, parseColumnType, unescapeChar, type ColumnDef } from './types.js';
+import { isCharacterType, parseColumnType, readQuoted, type ColumnDef } from './types.js';
 
 export interface TableId {
   readonly db: string;
@@ -188,8 +188,7 @@ function tokenize(sql: string): Token[] {
       }
       push('ident', s, start);
     } else if (c === "'" || c === '"') {
-      i++;
-      push('string', readQuoted(c), start);
+      push('string', quoted(), start);
     } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
       const hex = /^0x([0-9a-fA-F]+)/.exec(sql.slice(i));
       const bin = /^0b([01]+)/.exec(sql.slice(i));
@@ -216,37 +215,20 @@ function tokenize(sql: string): Token[] {
     const q = sql[i];
     if (q === "'" && /^[xXbB]$/.test(word)) {
       // X'4D' and B'101' literals
-      i++;
-      const digits = readQuoted("'");
+      const digits = quoted();
       push(/^[xX]$/.test(word) ? 'hex' : 'bits', digits, start);
     } else if ((q === "'" || q === '"') && (/^_[A-Za-z0-9]+$/.test(word) || /^[nN]$/.test(word))) {
       // A charset introducer (_utf8mb4'…') or a national string (N'…'): the string itself.
-      i++;
-      push('string', readQuoted(q), start);
+      push('string', quoted(), start);
     } else push('word', word, start);
   }
 
-  function readQuoted(q: string): string {
-    let s = '';
-    for (;;) {
-      if (i >= sql.length) throw new DdlSyntaxError('unterminated string');
-      const ch = sql[i]!;
-      if (ch === '\\' && i + 1 < sql.length) {
-        s += unescapeChar(sql[i + 1]!);
-        i += 2;
-      } else if (ch === q) {
-        if (sql[i + 1] === q) {
-          s += q;
-          i += 2;
-        } else {
-          i++;
-          return s;
-        }
-      } else {
-        s += ch;
-        i++;
-      }
-    }
+  /** The string literal whose quote is at i; moves i past it. */
+  function quoted(): string {
+    const lit = readQuoted(sql, i);
+    if (!lit) throw new DdlSyntaxError('unterminated string');
+    i = lit.end;
+    return lit.value;
   }
 }
 

@@ -15,7 +15,7 @@ import { SchemaBuilder } from '../../connect/data/schema.js';
 import { Struct } from '../../connect/data/struct.js';
 import { DataError } from '../../connect/errors.js';
 import { parseCreateTable } from './ddl.js';
-import { DEFAULT_TYPE_MODES, isCharacterType, mapColumn, parseColumnType, unescapeChar, type ColumnDef, type TypeModes, type ValueConverter } from './types.js';
+import { DEFAULT_TYPE_MODES, isCharacterType, mapColumn, parseColumnType, readQuoted, type ColumnDef, type TypeModes, type ValueConverter } from './types.js';
 
 export interface TableSchema {
   readonly db: string;
@@ -131,21 +131,10 @@ function informationSchemaDefault(raw: unknown, extra: string, flavor: ServerFla
   if (bits) return { default: String(BigInt('0b' + (bits[1] || '0'))) };
   if (flavor === 'mysql') return /DEFAULT_GENERATED/i.test(extra) ? { defaultExpression: s } : { default: s };
   if (s === 'NULL') return { default: null };
-  if (s.length >= 2 && s.startsWith("'") && s.endsWith("'")) return { default: unquote(s.slice(1, -1)) };
+  const literal = s.startsWith("'") ? readQuoted(s, 0) : null;
+  if (literal && literal.end === s.length) return { default: literal.value };
   if (NUMBER.test(s)) return { default: s };
   return { defaultExpression: s };
-}
-
-/** The inside of a MariaDB-quoted literal: '' and backslash escapes undone. */
-function unquote(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (c === '\\' && i + 1 < s.length) out += unescapeChar(s[++i]!);
-    else if (c === "'" && s[i + 1] === "'") out += s[i++]!;
-    else out += c;
-  }
-  return out;
 }
 
 /** The table's structure from SHOW CREATE TABLE's text. Throws DataError when it cannot be read. */

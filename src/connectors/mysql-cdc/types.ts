@@ -200,48 +200,54 @@ function closingParen(text: string, open: number): number {
 /** "'a','b''c','d\\'e'" → ['a', "b'c", "d'e"]. */
 function parseQuotedList(args: string, type: string): string[] {
   const out: string[] = [];
-  let i = 0;
-  const skipSpace = () => {
-    while (i < args.length && /\s/.test(args[i]!)) i++;
+  const bad = (what: string): never => {
+    throw new DataError(`${what} in column type ${JSON.stringify(type)}`);
   };
-  skipSpace();
+  let i = skipSpace(args, 0);
   while (i < args.length) {
-    const q = args[i];
-    if (q !== "'" && q !== '"') throw new DataError(`Invalid value list in column type ${JSON.stringify(type)}`);
-    let s = '';
-    i++;
-    for (;;) {
-      if (i >= args.length) throw new DataError(`Unterminated value in column type ${JSON.stringify(type)}`);
-      const c = args[i]!;
-      if (c === '\\' && i + 1 < args.length) {
-        s += unescapeChar(args[i + 1]!);
-        i += 2;
-      } else if (c === q) {
-        if (args[i + 1] === q) {
-          s += q;
-          i += 2;
-        } else {
-          i++;
-          break;
-        }
-      } else {
-        s += c;
-        i++;
-      }
-    }
-    out.push(s);
-    skipSpace();
+    const lit = readQuoted(args, i) ?? bad('Invalid value list');
+    out.push(lit.value);
+    i = skipSpace(args, lit.end);
     if (i < args.length) {
-      if (args[i] !== ',') throw new DataError(`Invalid value list in column type ${JSON.stringify(type)}`);
-      i++;
-      skipSpace();
+      if (args[i] !== ',') bad('Invalid value list');
+      i = skipSpace(args, i + 1);
     }
   }
   return out;
 }
 
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && /\s/.test(text[i]!)) i++;
+  return i;
+}
+
+/**
+ * The SQL string literal whose opening quote (' or ") is at `start`: its value
+ * with doubled quotes and backslash escapes undone, and the index after it.
+ * null when there is no literal there or it is not terminated.
+ */
+export function readQuoted(text: string, start: number): { value: string; end: number } | null {
+  const q = text[start];
+  if (q !== "'" && q !== '"') return null;
+  let value = '';
+  for (let i = start + 1; i < text.length; ) {
+    const c = text[i]!;
+    if (c === '\\' && i + 1 < text.length) {
+      value += unescapeChar(text[i + 1]!);
+      i += 2;
+    } else if (c !== q) {
+      value += c;
+      i++;
+    } else if (text[i + 1] === q) {
+      value += q;
+      i += 2;
+    } else return { value, end: i + 1 };
+  }
+  return null;
+}
+
 /** MySQL's backslash escapes inside string literals. */
-export function unescapeChar(c: string): string {
+function unescapeChar(c: string): string {
   switch (c) {
     case '0':
       return '\0';
