@@ -2,27 +2,15 @@
 // between kafkajs and kcat -Q) and 6 (committed offsets: a group restarts
 // where it left off, across kafkajs and kcat).
 import { CompressionTypes } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../helpers/broker.js';
+import { useTestBroker } from '../helpers/broker-suite.js';
 import { waitFor } from '../helpers/env.js';
 import { collect, createKafka, text } from '../helpers/kafkajs.js';
 import { kcat } from '../helpers/kcat.js';
-import { RawKafkaClient, listOffsets, offsetCommit, offsetFetch } from '../helpers/raw-kafka.js';
+import { listOffsets, offsetCommit, offsetFetch } from '../helpers/raw-kafka.js';
 
-let tb: TestBroker;
-const cleanup = new Cleanup();
-
-beforeAll(async () => {
-  tb = await startTestBroker();
-});
-afterEach(() => cleanup.run());
-afterAll(() => tb?.close());
-
-async function raw(): Promise<RawKafkaClient> {
-  const c = await RawKafkaClient.connect(tb.host, tb.port);
-  cleanup.add(() => c.close());
-  return c;
-}
+const { tb, cleanup, raw } = useTestBroker();
 
 /** kcat -Q answers, one "topic [p] offset N" line per partition asked. */
 async function kcatQuery(topic: string, queries: Array<[partition: number, timestamp: number]>): Promise<Map<number, number>> {

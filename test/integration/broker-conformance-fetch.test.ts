@@ -3,40 +3,20 @@
 // (a record larger than the fetch limits is still delivered whole; a batch over
 // message.max.bytes gets MESSAGE_TOO_LARGE 10).
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../helpers/broker.js';
+import { useTestBroker } from '../helpers/broker-suite.js';
 import { waitFor } from '../helpers/env.js';
 import { collect, createKafka, text, type KafkaLog } from '../helpers/kafkajs.js';
 import { kcat, spawnKcat } from '../helpers/kcat.js';
-import { RawKafkaClient, decodeRecordBatches, encodeRecordBatch, fetch, listOffsets, offsetCommit, produce } from '../helpers/raw-kafka.js';
+import { decodeRecordBatches, encodeRecordBatch, fetch, listOffsets, offsetCommit, produce } from '../helpers/raw-kafka.js';
 
 const OFFSET_OUT_OF_RANGE = 1;
 const MESSAGE_TOO_LARGE = 10;
 /** What a produce-to-delivery takes at most here; the broker's long-poll is what is measured, not the machine. */
 const WAKE_BOUND_MS = 1000;
 
-let tb: TestBroker;
-const cleanup = new Cleanup();
-
-beforeAll(async () => {
-  tb = await startTestBroker();
-});
-afterEach(() => cleanup.run());
-afterAll(() => tb?.close());
-
-async function raw(): Promise<RawKafkaClient> {
-  const c = await RawKafkaClient.connect(tb.host, tb.port);
-  cleanup.add(() => c.close());
-  return c;
-}
-
-async function newTopic(prefix: string): Promise<string> {
-  const topic = uniqueName(prefix);
-  const admin = cleanup.client(createKafka(tb.bootstrap).admin());
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
-  return topic;
-}
+const { tb, cleanup, raw, newTopic } = useTestBroker();
 
 async function produceValues(topic: string, values: string[]): Promise<void> {
   const producer = cleanup.client(createKafka(tb.bootstrap).producer());
@@ -48,7 +28,7 @@ const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
 
 describe('scenario 10: long-poll', () => {
   it('a parked Fetch waits up to max_wait_ms when idle, and answers as soon as a record arrives', async () => {
-    const topic = await newTopic('long-poll-raw');
+    const topic = await newTopic('long-poll-raw', 1);
     await produceValues(topic, ['first']);
     const c = await raw();
 
@@ -76,7 +56,7 @@ describe('scenario 10: long-poll', () => {
   });
 
   it('an idle kafkajs consumer (maxWaitTimeInMs 5000) gets a new message well within the wait', async () => {
-    const topic = await newTopic('long-poll-kafkajs');
+    const topic = await newTopic('long-poll-kafkajs', 1);
     await produceValues(topic, ['warm-up']);
     const kafka = createKafka(tb.bootstrap);
     const consumer = cleanup.client(kafka.consumer({ groupId: uniqueName('long-poll'), maxWaitTimeInMs: 5000, sessionTimeout: 10_000, heartbeatInterval: 1000 }));
@@ -108,7 +88,7 @@ describe('scenario 10: long-poll', () => {
   });
 
   it('an idle kcat consumer (fetch.wait.max.ms 5000) prints a new message well within the wait', async () => {
-    const topic = await newTopic('long-poll-kcat');
+    const topic = await newTopic('long-poll-kcat', 1);
     await produceValues(topic, ['before']);
     // From the beginning: once kcat has printed 'before', its next fetch (at the end) is parked for up to 5 s.
     const k = cleanup.child(spawnKcat(['-b', tb.bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-u', '-f', '%s\\n', '-X', 'fetch.wait.max.ms=5000']));
@@ -130,7 +110,7 @@ describe('scenario 10: long-poll', () => {
 
 describe('scenario 11: out-of-range fetch', () => {
   it('Fetch past the high watermark or below the log start gets 1; at the high watermark it is empty, not an error', async () => {
-    const topic = await newTopic('oor-raw');
+    const topic = await newTopic('oor-raw', 1);
     await produceValues(topic, ['a', 'b', 'c']);
     const c = await raw();
     const atEnd = await fetch(c, { topic, partition: 0, offset: 3 });
@@ -145,7 +125,7 @@ describe('scenario 11: out-of-range fetch', () => {
   });
 
   it('a kafkajs group whose committed offset is out of range resets: to the earliest with fromBeginning, else to the latest', async () => {
-    const topic = await newTopic('oor-kafkajs');
+    const topic = await newTopic('oor-kafkajs', 1);
     await produceValues(topic, ['a', 'b', 'c']);
     const logs: KafkaLog[] = [];
     const kafka = createKafka(tb.bootstrap, { logs });
@@ -185,7 +165,7 @@ describe('scenario 11: out-of-range fetch', () => {
   });
 
   it('kcat from an offset past the end: auto.offset.reset=smallest rereads, =largest reads nothing, =error reports the broker error', async () => {
-    const topic = await newTopic('oor-kcat');
+    const topic = await newTopic('oor-kcat', 1);
     await produceValues(topic, ['a', 'b', 'c']);
     const base = ['-b', tb.bootstrap, '-C', '-t', topic, '-p', '0', '-o', '1000', '-e', '-f', '%o|%s\\n', '-X', 'fetch.wait.max.ms=100'];
 
@@ -205,7 +185,7 @@ describe('scenario 11: out-of-range fetch', () => {
 
 describe('scenario 13: large records and MESSAGE_TOO_LARGE', () => {
   it('a 900 KB record is delivered whole despite small per-partition and total fetch limits (kafkajs, kcat, raw)', async () => {
-    const topic = await newTopic('big');
+    const topic = await newTopic('big', 1);
     // Printable and incompressible, so kcat can print it on one line.
     const big = randomBytes(675 * 1024).toString('base64'); // 921,600 chars = 900 KB
     expect(big.length).toBe(900 * 1024);
@@ -249,7 +229,7 @@ describe('scenario 13: large records and MESSAGE_TOO_LARGE', () => {
   });
 
   it('a batch over message.max.bytes gets MESSAGE_TOO_LARGE (kafkajs, kcat, raw) and appends nothing', async () => {
-    const topic = await newTopic('too-big');
+    const topic = await newTopic('too-big', 1);
     const tooBig = randomBytes(900 * 1024).toString('base64'); // 1.2 MB > 1048588
     const c = await raw();
 

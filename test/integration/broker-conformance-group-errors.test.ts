@@ -4,8 +4,9 @@
 // advertised version. kafkajs and kcat never send these on purpose, so the wire
 // cases use the raw client; the kafkajs case is a member evicted while it was
 // busy, whose next request gets 25 and which then rejoins.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../helpers/broker.js';
+import { useTestBroker } from '../helpers/broker-suite.js';
 import { waitFor } from '../helpers/env.js';
 import { createKafka, type KafkaLog } from '../helpers/kafkajs.js';
 import {
@@ -25,28 +26,7 @@ const UNKNOWN_MEMBER_ID = 25;
 const REBALANCE_IN_PROGRESS = 27;
 const MEMBER_ID_REQUIRED = 79;
 
-let tb: TestBroker;
-const cleanup = new Cleanup();
-
-beforeAll(async () => {
-  tb = await startTestBroker();
-});
-afterEach(() => cleanup.run());
-afterAll(() => tb?.close());
-
-async function raw(): Promise<RawKafkaClient> {
-  const c = await RawKafkaClient.connect(tb.host, tb.port);
-  cleanup.add(() => c.close());
-  return c;
-}
-
-async function newTopic(prefix: string, partitions = 2): Promise<string> {
-  const topic = uniqueName(prefix);
-  const admin = cleanup.client(createKafka(tb.bootstrap).admin());
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
-  return topic;
-}
+const { tb, cleanup, raw, newTopic } = useTestBroker();
 
 /** JoinGroup v5 as both clients do it: empty member id → 79 with an id, then join with that id. */
 async function join(c: RawKafkaClient, groupId: string, topic: string, memberId = ''): Promise<JoinGroupResult> {
@@ -63,7 +43,7 @@ async function join(c: RawKafkaClient, groupId: string, topic: string, memberId 
 
 describe('scenario 9: stale generation, unknown member, rebalance in progress', () => {
   it('a one-member group: 22 for a wrong generation and 25 for an unknown member on Heartbeat, SyncGroup and OffsetCommit, every version', async () => {
-    const topic = await newTopic('errors-single');
+    const topic = await newTopic('errors-single', 2);
     const groupId = uniqueName('errors-single');
     const c = await raw();
     const j = await join(c, groupId, topic);

@@ -4,30 +4,16 @@
 // protocol vote: kafkajs and kcat in one group get INCONSISTENT_GROUP_PROTOCOL
 // (23) unless their protocol names match.
 import type { Consumer, KafkaJSProtocolError } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../helpers/broker.js';
+import { useTestBroker } from '../helpers/broker-suite.js';
 import { waitFor } from '../helpers/env.js';
 import { collect, createKafka, librdkafkaRoundRobin, text, type Received } from '../helpers/kafkajs.js';
 import { kcatAssignment, kcatRecords, spawnKcatMember, type KcatMember } from '../helpers/kcat-group.js';
 
-let tb: TestBroker;
-const cleanup = new Cleanup();
-
-beforeAll(async () => {
-  tb = await startTestBroker();
-});
-afterEach(() => cleanup.run());
-afterAll(() => tb?.close());
+const { tb, cleanup, newTopic } = useTestBroker();
 
 const ALL = [0, 1, 2, 3];
-
-async function topicWith4Partitions(prefix: string): Promise<string> {
-  const topic = uniqueName(prefix);
-  const admin = cleanup.client(createKafka(tb.bootstrap).admin());
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 4 }] });
-  return topic;
-}
 
 /** One record per partition, tagged, so a test can tell which reader got what. */
 async function onePerPartition(topic: string, tag: string): Promise<string[]> {
@@ -76,7 +62,7 @@ const describeKcat = (m: KcatMember) => `assignment ${JSON.stringify(kcatAssignm
 
 describe('scenario 7: two members share four partitions; one leaves', () => {
   it('kafkajs: 2/2, then the one left gets all 4 (LeaveGroup, well before the session timeout)', async () => {
-    const topic = await topicWith4Partitions('split-kafkajs');
+    const topic = await newTopic('split-kafkajs', ALL.length);
     const groupId = uniqueName('split-kafkajs');
     // A long session timeout: only LeaveGroup can move the partitions within the wait below.
     const a = await kafkajsMember(topic, groupId, { sessionTimeout: 30_000 });
@@ -101,7 +87,7 @@ describe('scenario 7: two members share four partitions; one leaves', () => {
   });
 
   it('kcat -G: 2/2, then after one exits (SIGTERM) the other gets all 4', async () => {
-    const topic = await topicWith4Partitions('split-kcat');
+    const topic = await newTopic('split-kcat', ALL.length);
     const groupId = uniqueName('split-kcat');
     const longSession = ['-X', 'session.timeout.ms=30000'];
     const a = kcatMember(topic, groupId, longSession);
@@ -121,7 +107,7 @@ describe('scenario 7: two members share four partitions; one leaves', () => {
 
 describe('scenario 8: a member killed with SIGKILL is evicted; the survivor takes all', () => {
   it('kcat survivor: after kill -9 of the other kcat member, it gets all 4 and reads new data', async () => {
-    const topic = await topicWith4Partitions('kill-kcat');
+    const topic = await newTopic('kill-kcat', ALL.length);
     const groupId = uniqueName('kill-kcat');
     const a = kcatMember(topic, groupId);
     await waitFor(() => sameSet(kcatAssignment(a.errors()), ALL), { what: `kcat a to get all 4: ${describeKcat(a)}` });
@@ -137,7 +123,7 @@ describe('scenario 8: a member killed with SIGKILL is evicted; the survivor take
   });
 
   it('kafkajs survivor: kafkajs and kcat share a group under the "roundrobin" name; after kill -9 of kcat, kafkajs gets all 4', async () => {
-    const topic = await topicWith4Partitions('kill-mixed');
+    const topic = await newTopic('kill-mixed', ALL.length);
     const groupId = uniqueName('kill-mixed');
     const k = kcatMember(topic, groupId, ['-X', 'partition.assignment.strategy=roundrobin']);
     await waitFor(() => sameSet(kcatAssignment(k.errors()), ALL), { what: `kcat to get all 4: ${describeKcat(k)}` });
@@ -156,7 +142,7 @@ describe('scenario 8: a member killed with SIGKILL is evicted; the survivor take
 
 describe('protocol vote: no common protocol → INCONSISTENT_GROUP_PROTOCOL (23)', () => {
   it('kcat (range,roundrobin) joining a kafkajs (RoundRobinAssigner) group gets 23; kafkajs keeps all partitions', async () => {
-    const topic = await topicWith4Partitions('vote-kcat-late');
+    const topic = await newTopic('vote-kcat-late', ALL.length);
     const groupId = uniqueName('vote-kcat-late');
     const j = await kafkajsMember(topic, groupId);
     await waitFor(() => sameSet(j.assignment(), ALL), { what: 'kafkajs to get all 4' });
@@ -172,7 +158,7 @@ describe('protocol vote: no common protocol → INCONSISTENT_GROUP_PROTOCOL (23)
   });
 
   it('kafkajs joining a kcat group crashes with INCONSISTENT_GROUP_PROTOCOL; kcat keeps all partitions', async () => {
-    const topic = await topicWith4Partitions('vote-kafkajs-late');
+    const topic = await newTopic('vote-kafkajs-late', ALL.length);
     const groupId = uniqueName('vote-kafkajs-late');
     const k = kcatMember(topic, groupId);
     await waitFor(() => sameSet(kcatAssignment(k.errors()), ALL), { what: `kcat to get all 4: ${describeKcat(k)}` });

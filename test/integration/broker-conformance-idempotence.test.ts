@@ -4,8 +4,9 @@
 // The wire-level cases use the raw client: kafkajs and kcat never send a
 // replay, a gap or a stale epoch on purpose.
 import { CompressionTypes } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../helpers/broker.js';
+import { useTestBroker } from '../helpers/broker-suite.js';
 import { waitFor } from '../helpers/env.js';
 import { collect, createKafka, text } from '../helpers/kafkajs.js';
 import { kcat } from '../helpers/kcat.js';
@@ -24,15 +25,6 @@ import {
 
 const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
 const INVALID_PRODUCER_EPOCH = 47;
-
-const cleanup = new Cleanup();
-afterEach(() => cleanup.run());
-
-async function rawClient(tb: TestBroker): Promise<RawKafkaClient> {
-  const c = await RawKafkaClient.connect(tb.host, tb.port);
-  cleanup.add(() => c.close());
-  return c;
-}
 
 /** One idempotent batch of `values`, as an idempotent producer would send it. */
 function idempotentBatch(producerId: number, producerEpoch: number, baseSequence: number, values: string[]): Buffer {
@@ -56,22 +48,10 @@ async function allBatches(c: RawKafkaClient, topic: string, partition = 0) {
 }
 
 describe('scenario 5: idempotent producers', () => {
-  let tb: TestBroker;
-  beforeAll(async () => {
-    tb = await startTestBroker();
-  });
-  afterAll(() => tb?.close());
-
-  async function newTopic(prefix: string): Promise<string> {
-    const topic = uniqueName(prefix);
-    const admin = cleanup.client(createKafka(tb.bootstrap).admin());
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
-    return topic;
-  }
+  const { tb, cleanup, raw, newTopic } = useTestBroker();
 
   it('InitProducerId (v0 and v1, no transactional id) hands out a new producer id each time with epoch 0', async () => {
-    const c = await rawClient(tb);
+    const c = await raw();
     const ids = new Set<number>();
     for (const version of [0, 1, 1, 0]) {
       const res = await initProducerId(c, version);
@@ -83,8 +63,8 @@ describe('scenario 5: idempotent producers', () => {
   });
 
   it('a replayed batch returns its original offset and appends nothing (Produce v3 and v7)', async () => {
-    const topic = await newTopic('replay');
-    const c = await rawClient(tb);
+    const topic = await newTopic('replay', 1);
+    const c = await raw();
     const { producerId } = await initProducerId(c);
     const b0 = idempotentBatch(producerId, 0, 0, ['a', 'b', 'c']);
     const b1 = idempotentBatch(producerId, 0, 3, ['d', 'e']);
@@ -109,8 +89,8 @@ describe('scenario 5: idempotent producers', () => {
   });
 
   it('a sequence gap gives OUT_OF_ORDER_SEQUENCE_NUMBER (45) and appends nothing', async () => {
-    const topic = await newTopic('gap');
-    const c = await rawClient(tb);
+    const topic = await newTopic('gap', 1);
+    const c = await raw();
     const { producerId } = await initProducerId(c);
     expect(await send(c, 7, topic, idempotentBatch(producerId, 0, 0, ['a', 'b']))).toMatchObject({ errorCode: 0, baseOffset: 0 });
     expect(await send(c, 7, topic, idempotentBatch(producerId, 0, 3, ['skipped-one']))).toMatchObject({ errorCode: OUT_OF_ORDER_SEQUENCE_NUMBER });
@@ -121,8 +101,8 @@ describe('scenario 5: idempotent producers', () => {
   });
 
   it('a duplicate older than the last five batches gives 45; one within them its original offset', async () => {
-    const topic = await newTopic('old-dup');
-    const c = await rawClient(tb);
+    const topic = await newTopic('old-dup', 1);
+    const c = await raw();
     const { producerId } = await initProducerId(c);
     const batches = Array.from({ length: 7 }, (_, seq) => idempotentBatch(producerId, 0, seq, [`r${seq}`]));
     for (const [seq, b] of batches.entries()) expect(await send(c, 7, topic, b)).toMatchObject({ errorCode: 0, baseOffset: seq });
@@ -134,8 +114,8 @@ describe('scenario 5: idempotent producers', () => {
   });
 
   it('a stale epoch gives INVALID_PRODUCER_EPOCH (47); a new epoch must start at sequence 0', async () => {
-    const topic = await newTopic('epoch');
-    const c = await rawClient(tb);
+    const topic = await newTopic('epoch', 1);
+    const c = await raw();
     const { producerId } = await initProducerId(c);
     expect(await send(c, 7, topic, idempotentBatch(producerId, 0, 0, ['e0-0', 'e0-1']))).toMatchObject({ errorCode: 0, baseOffset: 0 });
     // A bumped epoch that does not start at 0 is out of order.
@@ -149,8 +129,8 @@ describe('scenario 5: idempotent producers', () => {
   });
 
   it('batches without a producer id (librdkafka −1/−1/−1, kafkajs −1/0/0) are never deduplicated', async () => {
-    const topic = await newTopic('not-idempotent');
-    const c = await rawClient(tb);
+    const topic = await newTopic('not-idempotent', 1);
+    const c = await raw();
     const librdkafkaStyle = encodeRecordBatch({ producerId: -1, producerEpoch: -1, baseSequence: -1, records: [{ value: 'l' }] });
     const kafkajsStyle = encodeRecordBatch({ producerId: -1, producerEpoch: 0, baseSequence: 0, records: [{ value: 'k' }] });
     expect(await send(c, 7, topic, librdkafkaStyle)).toMatchObject({ errorCode: 0, baseOffset: 0 });
@@ -171,7 +151,7 @@ describe('scenario 5: idempotent producers', () => {
     const viaKcat = await kcat(['-b', tb.bootstrap, '-P', '-t', topic, '-p', '0', '-X', 'enable.idempotence=true', '-X', 'linger.ms=5'], { input: 'kcat-0\nkcat-1\nkcat-2\n' });
     expect(viaKcat.code, viaKcat.stderr).toBe(0);
 
-    const c = await rawClient(tb);
+    const c = await raw();
     const batches = await allBatches(c, topic);
     const kafkajsBatches = batches.filter((b) => text(b.records![0]!.value)!.startsWith('kafkajs'));
     const kcatBatches = batches.filter((b) => text(b.records![0]!.value)!.startsWith('kcat'));
@@ -200,12 +180,8 @@ describe('scenario 5: idempotent producers', () => {
 });
 
 describe('scenario 12: broker restart', () => {
-  let tb: TestBroker;
-  beforeAll(async () => {
-    // Small segments, so recovery has to read more than one.
-    tb = await startTestBroker({ segmentBytes: 4096, partitions: 2 });
-  });
-  afterAll(() => tb?.close());
+  // Small segments, so recovery has to read more than one.
+  const { tb, cleanup, raw } = useTestBroker({ segmentBytes: 4096, partitions: 2 });
 
   it('records, committed offsets, the next offset and producer state survive; a replayed batch is still deduplicated', async () => {
     const topic = uniqueName('restart');
@@ -237,7 +213,7 @@ describe('scenario 12: broker restart', () => {
     await consumer.disconnect();
 
     await admin.createTopics({ topics: [{ topic: idemTopic, numPartitions: 1 }] });
-    const c = await rawClient(tb);
+    const c = await raw();
     expect(await offsetCommit(c, 7, { groupId: rawGroup, generationId: -1, memberId: '', topic, partition: 1, offset: 7, metadata: 'kept' })).toBe(0);
     const a = await initProducerId(c);
     const b = await initProducerId(c);
@@ -253,7 +229,7 @@ describe('scenario 12: broker restart', () => {
 
     // --- after the restart
     kafka = createKafka(tb.bootstrap);
-    const c2 = await rawClient(tb);
+    const c2 = await raw();
 
     // Records: every one, in order per partition, read by kcat.
     const read = await kcat(['-b', tb.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%p|%o|%k|%s\\n', '-X', 'fetch.wait.max.ms=100']);

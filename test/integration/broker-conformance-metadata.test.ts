@@ -2,15 +2,15 @@
 // handshake quirks of shared/kafka-protocol.md: advertised versions,
 // librdkafka's ApiVersions v3 probe, no ApiVersions required, pipelining,
 // acks=0, auto-creation on produce only.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../helpers/broker.js';
+import { useTestBroker } from '../helpers/broker-suite.js';
 import { waitFor } from '../helpers/env.js';
 import { kcat, spawnKcat } from '../helpers/kcat.js';
 import { createKafka, text } from '../helpers/kafkajs.js';
 import {
   ApiKey,
   Enc,
-  RawKafkaClient,
   apiVersions,
   apiVersionsV3Probe,
   consumerAssignment,
@@ -58,20 +58,7 @@ const OPTIONAL: Record<number, [number, number]> = {
 // Transactions may come later; their ranges are not fixed by the doc.
 const TRANSACTIONS = new Set([24, 25, 26, 28]);
 
-let tb: TestBroker;
-const cleanup = new Cleanup();
-
-beforeAll(async () => {
-  tb = await startTestBroker();
-});
-afterEach(() => cleanup.run());
-afterAll(() => tb?.close());
-
-async function raw(): Promise<RawKafkaClient> {
-  const c = await RawKafkaClient.connect(tb.host, tb.port);
-  cleanup.add(() => c.close());
-  return c;
-}
+const { tb, cleanup, raw } = useTestBroker();
 
 describe('scenario 1: metadata', () => {
   it('kcat -L lists this broker as the controller and the topic with its partitions', async () => {

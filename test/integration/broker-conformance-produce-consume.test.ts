@@ -2,21 +2,15 @@
 // identical in the other (keys, null values, headers, gzip), and batches are
 // stored byte-for-byte (compressed batches are never recompressed).
 import { CompressionTypes } from 'kafkajs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cleanup, startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
+import { describe, expect, it } from 'vitest';
+import { uniqueName } from '../helpers/broker.js';
+import { useTestBroker } from '../helpers/broker-suite.js';
 import { waitFor } from '../helpers/env.js';
 import { collect, createKafka, text } from '../helpers/kafkajs.js';
 import { kcat } from '../helpers/kcat.js';
 import { RawKafkaClient, decodeRecordBatches, fetch } from '../helpers/raw-kafka.js';
 
-let tb: TestBroker;
-const cleanup = new Cleanup();
-
-beforeAll(async () => {
-  tb = await startTestBroker();
-});
-afterEach(() => cleanup.run());
-afterAll(() => tb?.close());
+const { tb, cleanup } = useTestBroker();
 
 /** All batches of a partition, as stored. */
 async function storedBatches(topic: string, partition: number) {
