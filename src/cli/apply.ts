@@ -11,8 +11,8 @@
 // A connector the server refuses is reported and the others are still applied;
 // the exit code is then 1.
 import { readConfigFile, type ConnectorDefinition, type ParsedConfigFile } from './config-forms.js';
-import { CommandFailure, REST_OPTIONS, ServerError, URL_HELP, connectorPath, parseCommandLine, reportFailures, restClient, type RestClient } from './rest.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from './usage.js';
+import { CommandFailure, REST_OPTIONS, ServerError, URL_HELP, connectorPath, reportFailures, restClient, type RestClient } from './rest.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, parseCommandLine, type Command } from './usage.js';
 
 const USAGE = `Usage: slipway apply -f FILE [-f FILE…] [--url URL]
 

@@ -1,10 +1,9 @@
 // `slipway broker`: the embedded single-node Kafka-compatible broker as a
 // foreground process. It runs until SIGINT/SIGTERM, then closes the broker
 // (flush + fsync) before exiting, so a clean stop loses nothing.
-import { parseArgs } from 'node:util';
 import { createLogger, type LogLevel } from '../logging.js';
 import { untilSignal } from './signals.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, intOption, logLevelOption, parseStrict, type Command } from './usage.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, intOption, logLevelOption, parseCommandLine, type Command } from './usage.js';
 
 const DEFAULTS = { port: 9092, host: '127.0.0.1', dataDir: '.slipway/broker', partitions: 1, logLevel: 'info' as LogLevel };
 
@@ -36,11 +35,9 @@ export const brokerCommand: Command = {
   summary: 'run the embedded Kafka-compatible broker',
   usage: USAGE,
   async run(argv) {
-    const { values } = parseStrict(USAGE, () => parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return EXIT_OK;
-    }
+    const parsed = parseCommandLine(USAGE, argv, OPTIONS, { allowPositionals: false });
+    if (!parsed) return EXIT_OK;
+    const { values } = parsed;
     const logLevel = logLevelOption(values['log-level'], DEFAULTS.logLevel, USAGE);
     const dataDir = values['data-dir'] ?? DEFAULTS.dataDir;
     if (dataDir === '') throw new UsageError('--data-dir must not be empty', USAGE);

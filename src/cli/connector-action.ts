@@ -1,7 +1,7 @@
 // Commands that send one request about one connector and report it in one
 // line: delete, pause, resume, stop. Each is a table entry built here.
-import { REST_OPTIONS, URL_HELP, connectorPath, onePositional, parseCommandLine, reportFailures, restClient } from './rest.js';
-import { EXIT_OK, type Command } from './usage.js';
+import { REST_OPTIONS, URL_HELP, connectorPath, onePositional, reportFailures, restClient } from './rest.js';
+import { EXIT_OK, parseCommandLine, type Command } from './usage.js';
 
 export interface ConnectorAction {
   name: string;

@@ -1,8 +1,7 @@
 // `slipway dev`: the whole pipeline on this machine (src/local/dev.ts) until
 // Ctrl-C, which stops everything cleanly: no child process is left running.
-import { parseArgs } from 'node:util';
 import { createLogger, isLogLevel, type LogLevel } from '../logging.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, intOption, parseStrict, type Command } from './usage.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, intOption, parseCommandLine, type Command } from './usage.js';
 import { untilSignal } from './signals.js';
 
 const DEFAULTS = { port: 8083, brokerPort: 9092, dataDir: '.slipway', logLevel: 'info' as LogLevel, schedule: 5000 };
@@ -45,11 +44,9 @@ export const devCommand: Command = {
   summary: 'run the whole stack locally (broker, DynamoDB, Lambda emulator, REST API)',
   usage: USAGE,
   async run(argv) {
-    const { values } = parseStrict(USAGE, () => parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return EXIT_OK;
-    }
+    const parsed = parseCommandLine(USAGE, argv, OPTIONS, { allowPositionals: false });
+    if (!parsed) return EXIT_OK;
+    const { values } = parsed;
     const level = values['log-level'] ?? DEFAULTS.logLevel;
     if (!isLogLevel(level)) throw new UsageError(`--log-level must be one of debug, info, warn, error, silent; got "${level}"`, USAGE);
     const logger = createLogger('slipway.dev', { level });

@@ -6,8 +6,8 @@
 // expect a failed handler to fail the command.
 import fs from 'node:fs/promises';
 import { jsonErrorAt, readStdin } from './config-forms.js';
-import { CommandFailure, onePositional, parseCommandLine, reportFailures } from './rest.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type Command } from './usage.js';
+import { CommandFailure, onePositional, reportFailures } from './rest.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, parseCommandLine, type Command } from './usage.js';
 
 const DEFAULT_REGION = 'us-east-1';
 

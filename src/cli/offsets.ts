@@ -6,8 +6,8 @@
 // hold their leases (they stop within a lease renewal); --reset waits that out
 // instead of making the user retry by hand.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REST_OPTIONS, ServerError, URL_HELP, connectorPath, onePositional, parseCommandLine, reportFailures, restClient, type RestClient } from './rest.js';
-import { EXIT_OK, type Command } from './usage.js';
+import { REST_OPTIONS, ServerError, URL_HELP, connectorPath, onePositional, reportFailures, restClient, type RestClient } from './rest.js';
+import { EXIT_OK, parseCommandLine, type Command } from './usage.js';
 
 /** How long --reset waits for a stopped connector's invocations to release their leases. */
 const RESET_WAIT_MS = 60_000;

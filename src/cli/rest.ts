@@ -2,9 +2,8 @@
 // small client over fetch, and how a failure is shown. A failure is one line
 // on stderr and exit code 1, never a stack trace: the server's own `message`
 // for an error answer, the URL for a server that cannot be reached.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigFormError } from './config-forms.js';
-import { EXIT_FAILURE, UsageError, parseStrict } from './usage.js';
+import { EXIT_FAILURE, UsageError } from './usage.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8083';
 /** How long one request may take before the command gives up. */
@@ -93,19 +92,6 @@ export function restClient(flag: string | undefined, usage: string, env: NodeJS.
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${from} must be an http:// or https:// URL, got "${raw}"`, usage);
   return new RestClient(url.href.replace(/\/+$/, ''));
-}
-
-/**
- * The flags and positionals of a command (strict: an unknown flag is a usage
- * error); undefined when --help was asked for, after printing the usage.
- */
-export function parseCommandLine<O extends NonNullable<ParseArgsConfig['options']> & { help: { type: 'boolean' } }>(usage: string, argv: string[], options: O) {
-  const parsed = parseStrict(usage, () => parseArgs({ args: argv, options, strict: true, allowPositionals: true }));
-  if ((parsed.values as { help?: boolean }).help) {
-    process.stdout.write(usage);
-    return undefined;
-  }
-  return parsed;
 }
 
 /** Exactly one positional argument (NAME, FUNCTION). */

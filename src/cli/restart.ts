@@ -2,9 +2,9 @@
 // POST /connectors/{name}/restart?includeTasks=&onlyFailed= (both false by
 // default, as in Kafka Connect). With either flag the server answers with the
 // status it is restarting into, which is printed as `slipway status NAME` does.
-import { REST_OPTIONS, URL_HELP, connectorPath, onePositional, parseCommandLine, reportFailures, restClient } from './rest.js';
+import { REST_OPTIONS, URL_HELP, connectorPath, onePositional, reportFailures, restClient } from './rest.js';
 import { formatStatus, type ConnectorStatusView } from './status.js';
-import { EXIT_OK, type Command } from './usage.js';
+import { EXIT_OK, parseCommandLine, type Command } from './usage.js';
 
 const USAGE = `Usage: slipway restart NAME [--include-tasks] [--only-failed] [--url URL]
 

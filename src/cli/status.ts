@@ -2,8 +2,8 @@
 // /connectors?expand=status), or one connector's status with its tasks and
 // the traces of failed ones (GET /connectors/{name}/status). --json prints the
 // server's answer as it is, for scripts.
-import { REST_OPTIONS, URL_HELP, connectorPath, parseCommandLine, reportFailures, restClient } from './rest.js';
-import { EXIT_OK, UsageError, type Command } from './usage.js';
+import { REST_OPTIONS, URL_HELP, connectorPath, reportFailures, restClient } from './rest.js';
+import { EXIT_OK, UsageError, parseCommandLine, type Command } from './usage.js';
 
 const USAGE = `Usage: slipway status [NAME] [--json] [--url URL]
 

@@ -1,6 +1,7 @@
 // What every subcommand shares: the usage error (exit code 2, like most Unix
 // tools) and flag parsing helpers, so a mistyped flag or a bad value is
 // reported the same way by every command.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isLogLevel, type LogLevel } from '../logging.js';
 
 /** A mistake in how the command was called: printed with the usage text, exit code 2. */
@@ -40,6 +41,25 @@ export function parseStrict<T>(usage: string, parse: () => T): T {
   } catch (err) {
     throw new UsageError((err as Error).message, usage);
   }
+}
+
+/**
+ * The flags and positionals of a command (strict: an unknown flag, and a
+ * positional where none is allowed, is a usage error); undefined when --help
+ * was asked for, after printing the usage.
+ */
+export function parseCommandLine<O extends NonNullable<ParseArgsConfig['options']> & { help: { type: 'boolean' } }>(
+  usage: string,
+  argv: string[],
+  options: O,
+  { allowPositionals = true }: { allowPositionals?: boolean } = {},
+) {
+  const parsed = parseStrict(usage, () => parseArgs({ args: argv, options, strict: true, allowPositionals }));
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(usage);
+    return undefined;
+  }
+  return parsed;
 }
 
 /** An integer flag value within [min, max]. */
