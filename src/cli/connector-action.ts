@@ -1,7 +1,7 @@
 // Commands that send one request about one connector and report it in one
 // line: delete, pause, resume, stop. Each is a table entry built here.
-import { REST_OPTIONS, URL_HELP, connectorPath, onePositional, reportFailures, restClient } from './rest.js';
-import { EXIT_OK, parseCommandLine, type Command } from './usage.js';
+import { REST_OPTIONS, URL_HELP, connectorCommandRun, connectorPath } from './rest.js';
+import type { Command } from './usage.js';
 
 export interface ConnectorAction {
   name: string;
@@ -27,17 +27,9 @@ ${URL_HELP}
     name: action.name,
     summary: action.summary,
     usage,
-    async run(argv) {
-      const parsed = parseCommandLine(usage, argv, REST_OPTIONS);
-      if (!parsed) return EXIT_OK;
-      const { values, positionals } = parsed;
-      const name = onePositional(positionals, 'NAME', usage);
-      const client = restClient(values.url, usage);
-      return reportFailures(async () => {
-        await client.request(action.method, connectorPath(name, action.suffix));
-        process.stdout.write(`${name}: ${action.done}\n`);
-        return EXIT_OK;
-      });
-    },
+    run: connectorCommandRun(usage, REST_OPTIONS, async (client, name) => {
+      await client.request(action.method, connectorPath(name, action.suffix));
+      process.stdout.write(`${name}: ${action.done}\n`);
+    }),
   };
 }

@@ -6,8 +6,8 @@
 // hold their leases (they stop within a lease renewal); --reset waits that out
 // instead of making the user retry by hand.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REST_OPTIONS, ServerError, URL_HELP, connectorPath, onePositional, reportFailures, restClient, type RestClient } from './rest.js';
-import { EXIT_OK, parseCommandLine, type Command } from './usage.js';
+import { REST_OPTIONS, ServerError, URL_HELP, connectorCommandRun, connectorPath, type RestClient } from './rest.js';
+import type { Command } from './usage.js';
 
 /** How long --reset waits for a stopped connector's invocations to release their leases. */
 const RESET_WAIT_MS = 60_000;
@@ -31,24 +31,16 @@ export const offsetsCommand: Command = {
   name: 'offsets',
   summary: "show a connector's offsets, or --reset them while it is stopped",
   usage: USAGE,
-  async run(argv) {
-    const parsed = parseCommandLine(USAGE, argv, OPTIONS);
-    if (!parsed) return EXIT_OK;
-    const { values, positionals } = parsed;
-    const name = onePositional(positionals, 'NAME', USAGE);
-    const client = restClient(values.url, USAGE);
-    return reportFailures(async () => {
-      if (values.reset) {
-        const body = await resetOffsets(client, name);
-        const message = (body as { message?: unknown } | undefined)?.message;
-        process.stdout.write(`${name}: ${typeof message === 'string' ? message : 'offsets reset'}\n`);
-      } else {
-        const { body } = await client.request('GET', connectorPath(name, '/offsets'));
-        process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-      }
-      return EXIT_OK;
-    });
-  },
+  run: connectorCommandRun(USAGE, OPTIONS, async (client, name, values) => {
+    if (values.reset) {
+      const body = await resetOffsets(client, name);
+      const message = (body as { message?: unknown } | undefined)?.message;
+      process.stdout.write(`${name}: ${typeof message === 'string' ? message : 'offsets reset'}\n`);
+    } else {
+      const { body } = await client.request('GET', connectorPath(name, '/offsets'));
+      process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    }
+  }),
 };
 
 /** DELETE the offsets, retrying while tasks of the stopped connector still hold leases (409). */

@@ -3,7 +3,7 @@
 // on stderr and exit code 1, never a stack trace: the server's own `message`
 // for an error answer, the URL for a server that cannot be reached.
 import { ConfigFormError } from './config-forms.js';
-import { EXIT_FAILURE, UsageError } from './usage.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError, parseCommandLine } from './usage.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8083';
 /** How long one request may take before the command gives up. */
@@ -99,6 +99,32 @@ export function onePositional(positionals: readonly string[], what: string, usag
   if (positionals.length === 0) throw new UsageError(`${what} is missing`, usage);
   if (positionals.length > 1) throw new UsageError(`one ${what} only, got ${positionals.length}: ${positionals.join(' ')}`, usage);
   return positionals[0]!;
+}
+
+/** The flag values of a command line parsed with `options`. */
+export type CommandValues<O extends typeof REST_OPTIONS> = NonNullable<ReturnType<typeof parseCommandLine<O>>>['values'];
+
+/**
+ * The run() of a command about one connector, `slipway <command> NAME [flags]
+ * [--url URL]`: parses the command line, takes NAME and the client for --url,
+ * then runs `act`, whose expected failures are reported as reportFailures does.
+ */
+export function connectorCommandRun<O extends typeof REST_OPTIONS>(
+  usage: string,
+  options: O,
+  act: (client: RestClient, name: string, values: CommandValues<O>) => Promise<void>,
+): (argv: string[]) => Promise<number> {
+  return async (argv) => {
+    const parsed = parseCommandLine(usage, argv, options);
+    if (!parsed) return EXIT_OK;
+    const { values, positionals } = parsed;
+    const name = onePositional(positionals, 'NAME', usage);
+    const client = restClient((values as { url?: string }).url, usage);
+    return reportFailures(async () => {
+      await act(client, name, values);
+      return EXIT_OK;
+    });
+  };
 }
 
 /** Runs a command body, turning its expected failures into one line on stderr and exit code 1. */

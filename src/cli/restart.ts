@@ -2,9 +2,9 @@
 // POST /connectors/{name}/restart?includeTasks=&onlyFailed= (both false by
 // default, as in Kafka Connect). With either flag the server answers with the
 // status it is restarting into, which is printed as `slipway status NAME` does.
-import { REST_OPTIONS, URL_HELP, connectorPath, onePositional, reportFailures, restClient } from './rest.js';
+import { REST_OPTIONS, URL_HELP, connectorCommandRun, connectorPath } from './rest.js';
 import { formatStatus, type ConnectorStatusView } from './status.js';
-import { EXIT_OK, parseCommandLine, type Command } from './usage.js';
+import type { Command } from './usage.js';
 
 const USAGE = `Usage: slipway restart NAME [--include-tasks] [--only-failed] [--url URL]
 
@@ -23,17 +23,9 @@ export const restartCommand: Command = {
   name: 'restart',
   summary: 'restart a connector, and with --include-tasks its tasks',
   usage: USAGE,
-  async run(argv) {
-    const parsed = parseCommandLine(USAGE, argv, OPTIONS);
-    if (!parsed) return EXIT_OK;
-    const { values, positionals } = parsed;
-    const name = onePositional(positionals, 'NAME', USAGE);
-    const client = restClient(values.url, USAGE);
+  run: connectorCommandRun(USAGE, OPTIONS, async (client, name, values) => {
     const query = new URLSearchParams({ includeTasks: String(values['include-tasks'] ?? false), onlyFailed: String(values['only-failed'] ?? false) });
-    return reportFailures(async () => {
-      const { body } = await client.request('POST', connectorPath(name, `/restart?${query}`));
-      process.stdout.write(body === undefined ? `${name}: restart requested\n` : formatStatus(body as ConnectorStatusView));
-      return EXIT_OK;
-    });
-  },
+    const { body } = await client.request('POST', connectorPath(name, `/restart?${query}`));
+    process.stdout.write(body === undefined ? `${name}: restart requested\n` : formatStatus(body as ConnectorStatusView));
+  }),
 };
