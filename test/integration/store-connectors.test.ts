@@ -1,29 +1,19 @@
 // The store's connector configs and task items against a real dynalite:
 // create/update/list/delete, generation bumps, conflicts, and task rewrites
 // racing between coordinators.
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynalite, type RunningDynalite } from '../../src/local/dynamo.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../src/connect/errors.js';
-import { Store, createDynamoClient, ensureTable } from '../../src/store/index.js';
+import { Store, createDynamoClient } from '../../src/store/index.js';
+import { useDynalite } from '../helpers/dynalite.js';
 
 const TABLE = 'slipway';
-let dynamo: RunningDynalite;
-let client: DynamoDBClient;
+const dynamo = useDynalite(TABLE);
 let store: Store;
 let now = 1_000_000;
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createDynamoClient({ AWS_ENDPOINT_URL: dynamo.endpoint });
-  await ensureTable(client, TABLE);
+beforeAll(() => {
   // Pages of two items, so every listing crosses page boundaries.
-  store = new Store({ client, table: TABLE, clock: () => now, pageSize: 2 });
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
+  store = new Store({ client: dynamo.client, table: TABLE, clock: () => now, pageSize: 2 });
 });
 
 const fileSource = (file: string): Record<string, string> => ({

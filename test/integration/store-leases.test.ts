@@ -1,28 +1,18 @@
 // Leases, fencing epochs and launch claims against a real dynalite. Time is
 // the store's injected clock: expiry is a clock step, never a sleep.
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynalite, type RunningDynalite } from '../../src/local/dynamo.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FencedError, NotFoundError } from '../../src/connect/errors.js';
-import { Store, createDynamoClient, ensureTable } from '../../src/store/index.js';
+import { Store } from '../../src/store/index.js';
+import { useDynalite } from '../helpers/dynalite.js';
 
 const TABLE = 'slipway';
 const TTL = 30_000;
-let dynamo: RunningDynalite;
-let client: DynamoDBClient;
+const dynamo = useDynalite(TABLE);
 let store: Store;
 let now = 1_000_000;
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createDynamoClient({ AWS_ENDPOINT_URL: dynamo.endpoint });
-  await ensureTable(client, TABLE);
-  store = new Store({ client, table: TABLE, clock: () => now });
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
+beforeAll(() => {
+  store = new Store({ client: dynamo.client, table: TABLE, clock: () => now });
 });
 
 /** A connector with `tasks` task items at generation 1. */

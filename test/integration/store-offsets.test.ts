@@ -1,26 +1,17 @@
 // Source offsets against a real dynalite: one item per source partition
 // whatever its key order or size, fenced by the writer's epoch.
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynalite, type RunningDynalite } from '../../src/local/dynamo.js';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FencedError } from '../../src/connect/errors.js';
-import { Store, canonicalJson, createDynamoClient, ensureTable, offsetSortKey } from '../../src/store/index.js';
+import { Store, canonicalJson, offsetSortKey } from '../../src/store/index.js';
+import { useDynalite } from '../helpers/dynalite.js';
 
 const TABLE = 'slipway';
-let dynamo: RunningDynalite;
-let client: DynamoDBClient;
+const dynamo = useDynalite(TABLE);
 let store: Store;
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createDynamoClient({ AWS_ENDPOINT_URL: dynamo.endpoint });
-  await ensureTable(client, TABLE);
-  store = new Store({ client, table: TABLE, clock: () => 1_000, pageSize: 3 });
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
+beforeAll(() => {
+  store = new Store({ client: dynamo.client, table: TABLE, clock: () => 1_000, pageSize: 3 });
 });
 
 const byPartition = (a: { partition: Record<string, unknown> }, b: { partition: Record<string, unknown> }): number =>
@@ -112,7 +103,7 @@ describe('offsets', () => {
   it('stores the partition and offset as JSON strings under the documented key', async () => {
     await store.writeOffset('shape', { b: 2, a: 1 }, { pos: 7 }, 3);
 
-    const out = await client.send(new GetItemCommand({ TableName: TABLE, Key: { PK: { S: 'connector#shape' }, SK: { S: 'offset#{"a":1,"b":2}' } }, ConsistentRead: true }));
+    const out = await dynamo.client.send(new GetItemCommand({ TableName: TABLE, Key: { PK: { S: 'connector#shape' }, SK: { S: 'offset#{"a":1,"b":2}' } }, ConsistentRead: true }));
 
     expect(out.Item).toEqual({
       PK: { S: 'connector#shape' },
