@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defineConfig, maskSecrets, nonEmptyString, oneOf, range, regex, restoreMasked, subset, MASK } from '../../src/connect/config/config-def.js';
 import { connectorBaseConfig, sinkConnectorBaseConfig } from '../../src/connect/config/connector-config.js';
 import { ConfigError } from '../../src/connect/errors.js';
+import { thrown } from '../helpers/errors.js';
 
 const fileSource = defineConfig([
   { name: 'file', type: 'string', required: true, validator: nonEmptyString, importance: 'high', group: 'File', doc: 'Source filename.' },
@@ -16,16 +17,6 @@ const fileSource = defineConfig([
   { name: 'db.password', type: 'password', default: null, importance: 'high', doc: 'The password.' },
   { name: 'helper', type: 'class', default: 'org.example.Helper', importance: 'low', doc: 'A class.' },
 ]);
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('ConfigSpec.parse', () => {
   it('converts by type, trims, and fills in defaults', () => {
@@ -51,7 +42,7 @@ describe('ConfigSpec.parse', () => {
   });
 
   it('throws one ConfigError naming every bad field, in Kafka\'s words', () => {
-    const err = configError(() =>
+    const err = thrown(ConfigError, () =>
       fileSource.parse({ topic: 't', 'batch.size': '0', follow: 'yes', 'retention.ms': '12abc', columns: 'a,z', mode: 'stream', prefix: 'ABC', 'poll.ratio': 'x' }),
     );
     expect(err.issues).toEqual([
@@ -64,13 +55,13 @@ describe('ConfigSpec.parse', () => {
       { field: 'mode', message: 'Invalid value stream for configuration mode: String must be one of (case insensitive): bulk, incrementing' },
       { field: 'prefix', message: 'Invalid value ABC for configuration prefix: String must match the pattern ^(?:[a-z]+)$' },
     ]);
-    expect(configError(() => fileSource.parse({ file: 'f', topic: 't', 'batch.size': '3000000000' })).message).toMatch(/Not a number of type INT/);
-    expect(configError(() => fileSource.parse({ file: '', topic: 't' })).message).toBe('Invalid value  for configuration file: String must be non-empty');
+    expect(thrown(ConfigError, () => fileSource.parse({ file: 'f', topic: 't', 'batch.size': '3000000000' })).message).toMatch(/Not a number of type INT/);
+    expect(thrown(ConfigError, () => fileSource.parse({ file: '', topic: 't' })).message).toBe('Invalid value  for configuration file: String must be non-empty');
   });
 
   it('never shows a password in an error', () => {
     const spec = defineConfig([{ name: 'db.password', type: 'password', required: true, validator: regex(/.{12,}/), importance: 'high', doc: '' }]);
-    const err = configError(() => spec.parse({ 'db.password': 'hunter2' }));
+    const err = thrown(ConfigError, () => spec.parse({ 'db.password': 'hunter2' }));
     expect(err.message).toBe('Invalid value [hidden] for configuration db.password: String must match the pattern ^(?:.{12,})$');
     expect(err.message).not.toContain('hunter2');
   });
@@ -162,18 +153,18 @@ describe('connectorBaseConfig', () => {
   });
 
   it('rejects what Kafka Connect rejects', () => {
-    const err = configError(() => connectorBaseConfig.parse({ name: 'x', 'connector.class': 'C', 'tasks.max': '0', 'errors.tolerance': 'some', transforms: 'a,b,a', 'topic.creation.default.partitions': '0' }));
+    const err = thrown(ConfigError, () => connectorBaseConfig.parse({ name: 'x', 'connector.class': 'C', 'tasks.max': '0', 'errors.tolerance': 'some', transforms: 'a,b,a', 'topic.creation.default.partitions': '0' }));
     expect(err.fields).toEqual(['tasks.max', 'transforms', 'errors.tolerance', 'topic.creation.default.partitions']);
     expect(err.messages['tasks.max']).toEqual(['Invalid value 0 for configuration tasks.max: Value must be at least 1']);
-    expect(configError(() => connectorBaseConfig.parse({ 'connector.class': 'C' })).fields).toEqual(['name']);
+    expect(thrown(ConfigError, () => connectorBaseConfig.parse({ 'connector.class': 'C' })).fields).toEqual(['name']);
   });
 
   it('sink connectors need exactly one of topics and topics.regex', () => {
     const base = { name: 's', 'connector.class': 'FileStreamSink' };
     expect(sinkConnectorBaseConfig.parse({ ...base, topics: 'a,b' }).topics).toEqual(['a', 'b']);
-    expect(configError(() => sinkConnectorBaseConfig.parse(base)).message).toBe('Must configure one of topics or topics.regex');
-    expect(configError(() => sinkConnectorBaseConfig.parse({ ...base, topics: 'a', 'topics.regex': 'a.*' })).fields).toEqual(['topics']);
-    expect(configError(() => sinkConnectorBaseConfig.parse({ ...base, 'topics.regex': '(' })).fields).toEqual(['topics.regex']);
+    expect(thrown(ConfigError, () => sinkConnectorBaseConfig.parse(base)).message).toBe('Must configure one of topics or topics.regex');
+    expect(thrown(ConfigError, () => sinkConnectorBaseConfig.parse({ ...base, topics: 'a', 'topics.regex': 'a.*' })).fields).toEqual(['topics']);
+    expect(thrown(ConfigError, () => sinkConnectorBaseConfig.parse({ ...base, 'topics.regex': '(' })).fields).toEqual(['topics.regex']);
     const topics = sinkConnectorBaseConfig.validate(base).configs.find((c) => c.definition.name === 'topics')!;
     expect(topics.value.errors).toEqual(['Must configure one of topics or topics.regex']);
     expect(topics.definition.order).toBeGreaterThan(connectorBaseConfig.get('header.converter')!.orderInGroup);
@@ -214,7 +205,7 @@ describe('secrets', () => {
     const put = { ...maskSecrets(stored, fileSource), file: '/other.txt' };
     expect(restoreMasked(put, stored, fileSource)).toEqual({ ...stored, file: '/other.txt' });
     expect(restoreMasked({ 'db.password': 'new-secret' }, stored, fileSource)).toEqual({ 'db.password': 'new-secret' });
-    const err = configError(() => restoreMasked({ 'db.password': MASK }, undefined, fileSource));
+    const err = thrown(ConfigError, () => restoreMasked({ 'db.password': MASK }, undefined, fileSource));
     expect(err.fields).toEqual(['db.password']);
   });
 

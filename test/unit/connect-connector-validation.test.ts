@@ -4,6 +4,7 @@ import { checkConnectorConfig, validateConnectorConfig } from '../../src/connect
 import { ConfigError } from '../../src/connect/errors.js';
 import type { SourceConnector } from '../../src/connect/plugin.js';
 import { createPluginRegistry } from '../../src/connect/registry.js';
+import { rejected } from '../helpers/errors.js';
 
 const spec = defineConfig([
   { name: 'file', type: 'string', required: true, validator: nonEmptyString, importance: 'high', doc: 'File to read.' },
@@ -37,15 +38,6 @@ const env = { IN_FILE: '/data/in.txt', API_PASSWORD: 'p@ss' };
 const opts = { registry, resolve: { env } };
 const good = { name: 'c1', 'connector.class': 'TestSource', file: '${env:IN_FILE}', topic: 'lines', 'api.password': '${env:API_PASSWORD}' };
 
-async function configError(p: Promise<unknown>): Promise<ConfigError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConfigError);
-  return err as ConfigError;
-}
-
 describe('checkConnectorConfig', () => {
   it('resolves placeholders, applies defaults, and hands the plugin the resolved config', async () => {
     validated.length = 0;
@@ -58,7 +50,7 @@ describe('checkConnectorConfig', () => {
 
   it('reports every problem of every stage at once, under full config keys', async () => {
     validated.length = 0;
-    const err = await configError(
+    const err = await rejected(ConfigError, 
       checkConnectorConfig({ name: 'c1', 'connector.class': 'TestSource', 'tasks.max': '0', topic: '${env:NOPE}', 'value.converter.schemas.enable': 'maybe' }, opts),
     );
     expect(err.fields.sort()).toEqual(['file', 'tasks.max', 'topic', 'value.converter.schemas.enable']);
@@ -66,14 +58,14 @@ describe('checkConnectorConfig', () => {
   });
 
   it('runs the plugin\'s own validate() only after everything else passed', async () => {
-    const err = await configError(checkConnectorConfig({ ...good, file: '/forbidden' }, opts));
+    const err = await rejected(ConfigError, checkConnectorConfig({ ...good, file: '/forbidden' }, opts));
     expect(err.issues).toEqual([{ field: 'file', message: 'File /forbidden is not readable' }]);
   });
 
   it('an unknown or missing connector class is a ConfigError for connector.class', async () => {
-    expect((await configError(checkConnectorConfig({ ...good, 'connector.class': 'Nope' }, opts))).fields).toEqual(['connector.class']);
+    expect((await rejected(ConfigError, checkConnectorConfig({ ...good, 'connector.class': 'Nope' }, opts))).fields).toEqual(['connector.class']);
     const { 'connector.class': _omit, ...noClass } = good;
-    expect((await configError(checkConnectorConfig(noClass, opts))).fields).toEqual(['connector.class']);
+    expect((await rejected(ConfigError, checkConnectorConfig(noClass, opts))).fields).toEqual(['connector.class']);
   });
 });
 

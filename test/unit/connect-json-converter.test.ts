@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JsonConverter } from '../../src/connect/converters/json.js';
 import { ConnectDate, ConnectTime, ConnectTimestamp, Decimal, Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
 import { ConfigError, DataError } from '../../src/connect/errors.js';
+import { thrown } from '../helpers/errors.js';
 
 function converter(config: Record<string, string> = {}, isKey = false): JsonConverter {
   const c = new JsonConverter();
@@ -11,16 +12,6 @@ function converter(config: Record<string, string> = {}, isKey = false): JsonConv
 
 const write = (c: JsonConverter, schema: Schema | null, value: unknown) => c.fromConnectData('orders', schema, value)?.toString('utf8');
 const read = (c: JsonConverter, json: string) => c.toConnectData('orders', Buffer.from(json, 'utf8'));
-
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DataError);
-    return err as DataError;
-  }
-  throw new Error('expected a DataError');
-}
 
 const order = SchemaBuilder.struct().name('shop.Order').field('id', Schema.INT32_SCHEMA).field('amount', Decimal.schema(2)).build();
 const anOrder = () => Struct.from(order, { id: 1, amount: Decimal.parse('50.00') });
@@ -144,7 +135,7 @@ describe('JsonConverter with schemas.enable=true (the default)', () => {
   });
 
   it('refuses plain JSON with a clear message', () => {
-    const e = dataError(() => read(converter(), '{"id":1,"amount":"E4g="}'));
+    const e = thrown(DataError, () => read(converter(), '{"id":1,"amount":"E4g="}'));
     expect(e.message).toBe(
       'JsonConverter with schemas.enable requires "schema" and "payload" fields and may not contain additional fields. ' +
         'If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.',
@@ -155,11 +146,11 @@ describe('JsonConverter with schemas.enable=true (the default)', () => {
   });
 
   it('names the bad value\'s path when reading or writing fails', () => {
-    const e = dataError(() => read(converter(), '{"schema":' + write(converter(), order, anOrder())!.slice(10, -1).split(',"payload"')[0] + ',"payload":{"id":"one","amount":"E4g="}}'));
+    const e = thrown(DataError, () => read(converter(), '{"schema":' + write(converter(), order, anOrder())!.slice(10, -1).split(',"payload"')[0] + ',"payload":{"id":"one","amount":"E4g="}}'));
     expect(e.message).toBe('Converting JSON to Kafka Connect data failed at "id": expected int32, got string');
     expect(e.path).toBe('id');
     const counts = SchemaBuilder.map(Schema.STRING_SCHEMA, SchemaBuilder.array(Schema.INT32_SCHEMA)).build();
-    const w = dataError(() => write(converter(), counts, new Map([['a', [1, 'two']]])));
+    const w = thrown(DataError, () => write(converter(), counts, new Map([['a', [1, 'two']]])));
     expect(w.message).toBe('Converting Kafka Connect data to JSON failed at "["a"][1]": expected int32, got string');
     expect(() => read(converter(), '{"schema":{"type":"float128"},"payload":1}')).toThrow(/Unknown schema type: float128/);
     expect(() => read(converter(), '{"schema":{"type":"int8"},"payload":300}')).toThrow(/300 is out of range for int8/);

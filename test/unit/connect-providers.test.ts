@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasPlaceholder, parseProperties, resolveConfig } from '../../src/connect/config/providers.js';
 import { ConfigError } from '../../src/connect/errors.js';
 import { tempDir } from '../helpers/env.js';
+import { rejected } from '../helpers/errors.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -15,15 +16,6 @@ beforeAll(() => {
   fs.writeFileSync(path.join(dir, 'secrets', 'api-key'), 'k-123\n');
 });
 afterAll(() => cleanup());
-
-async function rejection(p: Promise<unknown>): Promise<ConfigError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConfigError);
-  return err as ConfigError;
-}
 
 describe('java.util.Properties parsing', () => {
   const parse = (text: string) => Object.fromEntries(parseProperties(text));
@@ -96,7 +88,7 @@ describe('resolveConfig', () => {
   });
 
   it('names the config key and the placeholder of everything it cannot resolve, never a secret', async () => {
-    const err = await rejection(
+    const err = await rejected(ConfigError, 
       resolveConfig(
         {
           a: '${env:MISSING}',
@@ -121,7 +113,7 @@ describe('resolveConfig', () => {
   });
 
   it('rejects a path for env and a missing path for file', async () => {
-    const err = await rejection(resolveConfig({ x: '${env:some/path:VAR}', y: '${file:key}' }, { env }));
+    const err = await rejected(ConfigError, resolveConfig({ x: '${env:some/path:VAR}', y: '${file:key}' }, { env }));
     expect(err.messages['x']![0]).toMatch(/the env provider takes no path/);
     expect(err.messages['y']![0]).toMatch(/the file provider needs a path/);
   });

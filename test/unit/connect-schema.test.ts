@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectDate, ConnectTime, ConnectTimestamp, Decimal, Schema, SchemaBuilder, Struct, validateValue } from '../../src/connect/data/index.js';
 import { DataError } from '../../src/connect/errors.js';
+import { thrown } from '../helpers/errors.js';
 
 const address = SchemaBuilder.struct().name('shop.Address').field('city', Schema.STRING_SCHEMA).field('zip', Schema.OPTIONAL_STRING_SCHEMA).build();
 const customer = SchemaBuilder.struct()
@@ -14,16 +15,6 @@ const customer = SchemaBuilder.struct()
   .field('address', address)
   .field('level', SchemaBuilder.int8().defaultValue(1))
   .build();
-
-function dataError(fn: () => unknown): DataError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DataError);
-    return err as DataError;
-  }
-  throw new Error('expected a DataError');
-}
 
 describe('Schema and SchemaBuilder', () => {
   it('builds structs with fields in order, with name, version, doc and parameters', () => {
@@ -85,25 +76,25 @@ describe('Struct', () => {
 
   it('names the field and the expected type when a put does not fit', () => {
     const s = new Struct(customer);
-    const e = dataError(() => s.put('id', 'seven'));
+    const e = thrown(DataError, () => s.put('id', 'seven'));
     expect(e.message).toBe('Invalid value for field "id": expected int32, got string');
     expect(e.path).toBe('id');
-    expect(dataError(() => s.put('level', 300)).message).toMatch(/"level": 300 is out of range for int8/);
-    expect(dataError(() => s.put('nope', 1)).message).toMatch(/"nope" is not a valid field name of struct shop.Customer/);
-    expect(dataError(() => s.put('balance', Decimal.parse('1.5'))).message).toMatch(/"balance": Decimal scale 1 does not match the schema's scale 2/);
-    expect(dataError(() => s.put('tags', ['a', 2])).path).toBe('tags[1]');
-    expect(dataError(() => s.put('address', new Struct(SchemaBuilder.struct().name('x').build()))).message).toMatch(
+    expect(thrown(DataError, () => s.put('level', 300)).message).toMatch(/"level": 300 is out of range for int8/);
+    expect(thrown(DataError, () => s.put('nope', 1)).message).toMatch(/"nope" is not a valid field name of struct shop.Customer/);
+    expect(thrown(DataError, () => s.put('balance', Decimal.parse('1.5'))).message).toMatch(/"balance": Decimal scale 1 does not match the schema's scale 2/);
+    expect(thrown(DataError, () => s.put('tags', ['a', 2])).path).toBe('tags[1]');
+    expect(thrown(DataError, () => s.put('address', new Struct(SchemaBuilder.struct().name('x').build()))).message).toMatch(
       /"address": the Struct's schema \(struct x\) does not match the field's schema \(struct shop.Address\)/,
     );
   });
 
   it('validate() names the first missing required field, with the path into nested structs', () => {
     const s = new Struct(customer).put('id', 1);
-    const e = dataError(() => s.validate());
+    const e = thrown(DataError, () => s.validate());
     expect(e.message).toBe('Invalid value: null used for required field "name", schema type string');
     expect(e.path).toBe('name');
     // A nested struct is checked whole when it is put, as in Kafka.
-    expect(dataError(() => s.put('address', new Struct(address))).path).toBe('address.city');
+    expect(thrown(DataError, () => s.put('address', new Struct(address))).path).toBe('address.city');
     s.put('name', 'n').put('balance', new Decimal(0n, 2)).put('address', Struct.from(address, { city: 'Bergen' }));
     expect(() => s.validate()).not.toThrow();
     expect(s.get('level')).toBe(1);
@@ -140,13 +131,13 @@ describe('validateValue', () => {
   });
 
   it('rejects wrong types and out-of-range values, naming the path', () => {
-    expect(dataError(() => validateValue(Schema.INT64_SCHEMA, 2 ** 60)).message).toMatch(/expected int64/);
-    expect(dataError(() => validateValue(Schema.INT64_SCHEMA, 2n ** 63n)).message).toMatch(/expected int64/);
-    expect(dataError(() => validateValue(Schema.INT32_SCHEMA, 1.5)).message).toMatch(/expected int32, got number/);
-    expect(dataError(() => validateValue(Schema.INT32_SCHEMA, null)).message).toBe('Invalid value: null used for required value, schema type int32');
+    expect(thrown(DataError, () => validateValue(Schema.INT64_SCHEMA, 2 ** 60)).message).toMatch(/expected int64/);
+    expect(thrown(DataError, () => validateValue(Schema.INT64_SCHEMA, 2n ** 63n)).message).toMatch(/expected int64/);
+    expect(thrown(DataError, () => validateValue(Schema.INT32_SCHEMA, 1.5)).message).toMatch(/expected int32, got number/);
+    expect(thrown(DataError, () => validateValue(Schema.INT32_SCHEMA, null)).message).toBe('Invalid value: null used for required value, schema type int32');
     const m = SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.INT32_SCHEMA).build();
-    expect(dataError(() => validateValue(m, new Map([['k', 'v']]), 'counts')).path).toBe('counts["k"]');
-    expect(dataError(() => validateValue(Schema.BYTES_SCHEMA, 'abc')).message).toMatch(/expected bytes/);
+    expect(thrown(DataError, () => validateValue(m, new Map([['k', 'v']]), 'counts')).path).toBe('counts["k"]');
+    expect(thrown(DataError, () => validateValue(Schema.BYTES_SCHEMA, 'abc')).message).toMatch(/expected bytes/);
   });
 });
 
@@ -206,7 +197,7 @@ describe('logical types', () => {
     const ts = new Date('2024-05-01T12:34:56.789Z');
     expect(ConnectTimestamp.toLogical(ConnectTimestamp.fromLogical(ts))).toEqual(ts);
     expect(() => ConnectTimestamp.fromLogical(new Date(NaN))).toThrow(/invalid/);
-    expect(dataError(() => validateValue(ConnectDate.SCHEMA, new Date('2024-01-01T10:00:00Z'), 'born')).path).toBe('born');
-    expect(dataError(() => validateValue(ConnectTimestamp.SCHEMA, 1700000000000)).message).toMatch(/expected a Date \(Timestamp\), got number/);
+    expect(thrown(DataError, () => validateValue(ConnectDate.SCHEMA, new Date('2024-01-01T10:00:00Z'), 'born')).path).toBe('born');
+    expect(thrown(DataError, () => validateValue(ConnectTimestamp.SCHEMA, 1700000000000)).message).toMatch(/expected a Date \(Timestamp\), got number/);
   });
 });
