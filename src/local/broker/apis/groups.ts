@@ -27,6 +27,7 @@
 import { ApiKey } from '../protocol/api-keys.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { ApiHandler } from '../context.js';
+import type { Writer } from '../protocol/codec.js';
 
 export const findCoordinator: ApiHandler = {
   key: ApiKey.FindCoordinator,
@@ -152,13 +153,9 @@ export const offsetCommit: ApiHandler = {
     }));
     const flat = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, ...p })));
     const results = ctx.groups.commitOffsets(groupId, generationId, memberId, flat);
-    const byTopic = groupByTopic(results);
     if (v >= 3) w.int32(0);
-    w.array([...byTopic], (wt, [name, parts]) => {
-      wt.string(name);
-      wt.array(parts, (wp, p) => {
-        wp.int32(p.partition).int16(p.errorCode);
-      });
+    writeByTopic(w, results, (wp, p) => {
+      wp.int32(p.partition).int16(p.errorCode);
     });
   },
 };
@@ -172,15 +169,11 @@ export const offsetFetch: ApiHandler = {
     const groupId = r.string();
     const topics = r.nullableArray((rt) => ({ topic: rt.string(), partitions: rt.array((rp) => rp.int32()) }));
     const results = ctx.groups.fetchOffsets(groupId, topics);
-    const byTopic = groupByTopic(results);
     if (v >= 3) w.int32(0);
-    w.array([...byTopic], (wt, [name, parts]) => {
-      wt.string(name);
-      wt.array(parts, (wp, p) => {
-        wp.int32(p.partition).int64(p.offset);
-        if (v >= 5) wp.int32(-1); // committed_leader_epoch
-        wp.nullableString(p.metadata).int16(p.errorCode);
-      });
+    writeByTopic(w, results, (wp, p) => {
+      wp.int32(p.partition).int64(p.offset);
+      if (v >= 5) wp.int32(-1); // committed_leader_epoch
+      wp.nullableString(p.metadata).int16(p.errorCode);
     });
     if (v >= 2) w.int16(ErrorCode.NONE);
   },
@@ -228,12 +221,16 @@ export const deleteGroups: ApiHandler = {
   },
 };
 
-function groupByTopic<T extends { topic: string }>(items: T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const list = out.get(item.topic);
+/** A topics array [name, partitions [...]] of per-partition results, topics in the order they first appear. */
+function writeByTopic<T extends { topic: string }>(w: Writer, results: readonly T[], writePartition: (wp: Writer, p: T) => void): void {
+  const byTopic = new Map<string, T[]>();
+  for (const item of results) {
+    const list = byTopic.get(item.topic);
     if (list) list.push(item);
-    else out.set(item.topic, [item]);
+    else byTopic.set(item.topic, [item]);
   }
-  return out;
+  w.array([...byTopic], (wt, [name, parts]) => {
+    wt.string(name);
+    wt.array(parts, writePartition);
+  });
 }
