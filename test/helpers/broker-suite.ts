@@ -2,7 +2,7 @@
 // first test and closed after its last, with a Cleanup run after every test.
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { BrokerOptions } from '../../src/local/broker/index.js';
-import { Cleanup, startTestBroker, uniqueName, type TestBroker } from './broker.js';
+import { Cleanup, testBroker, uniqueName, type TestBroker } from './broker.js';
 import { createKafka } from './kafkajs.js';
 import { RawKafkaClient } from './raw-kafka.js';
 
@@ -19,37 +19,12 @@ export interface BrokerSuite {
 
 /** Registers the hooks in the current describe block (or file) and returns the suite's handles. */
 export function useTestBroker(opts: Partial<BrokerOptions> = {}): BrokerSuite {
-  let started: TestBroker | undefined;
-  const current = (): TestBroker => {
-    if (!started) throw new Error('the test broker is not started: use it inside tests and hooks');
-    return started;
-  };
-  const tb: TestBroker = {
-    get broker() {
-      return current().broker;
-    },
-    get bootstrap() {
-      return current().bootstrap;
-    },
-    get host() {
-      return current().host;
-    },
-    get port() {
-      return current().port;
-    },
-    get dataDir() {
-      return current().dataDir;
-    },
-    restart: () => current().restart(),
-    close: () => current().close(),
-  };
+  const tb = testBroker(opts);
   const cleanup = new Cleanup();
 
-  beforeAll(async () => {
-    started = await startTestBroker(opts);
-  });
+  beforeAll(() => tb.start());
   afterEach(() => cleanup.run());
-  afterAll(() => started?.close());
+  afterAll(() => tb.close());
 
   return {
     tb,

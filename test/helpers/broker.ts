@@ -18,11 +18,18 @@ export interface TestBroker {
 }
 
 export async function startTestBroker(opts: Partial<BrokerOptions> = {}): Promise<TestBroker> {
-  const tmp = tempDir('slipway-broker-');
-  const base: BrokerOptions = { logLevel: 'error', initialRebalanceDelayMs: 100, ...opts, dataDir: tmp.dir, port: opts.port ?? 0 };
-  let broker: Broker | null = await startBroker(base);
+  const tb = testBroker(opts);
+  await tb.start();
+  return tb;
+}
+
+/** A test broker that runs from start() to close(); reading it outside that throws. */
+export function testBroker(opts: Partial<BrokerOptions> = {}): TestBroker & { start(): Promise<void> } {
+  let tmp: { dir: string; cleanup: () => void } | null = null;
+  let base: BrokerOptions | null = null;
+  let broker: Broker | null = null;
   const current = (): Broker => {
-    if (!broker) throw new Error('test broker is closed');
+    if (!broker) throw new Error(tmp ? 'test broker is closed' : 'test broker is not started');
     return broker;
   };
   return {
@@ -38,19 +45,27 @@ export async function startTestBroker(opts: Partial<BrokerOptions> = {}): Promis
     get port() {
       return current().port;
     },
-    dataDir: tmp.dir,
+    get dataDir() {
+      if (!tmp) throw new Error('test broker is not started');
+      return tmp.dir;
+    },
+    async start() {
+      tmp = tempDir('slipway-broker-');
+      base = { logLevel: 'error', initialRebalanceDelayMs: 100, ...opts, dataDir: tmp.dir, port: opts.port ?? 0 };
+      broker = await startBroker(base);
+    },
     async restart() {
       const port = current().port;
       await current().close();
       broker = null;
-      broker = await startBroker({ ...base, port });
+      broker = await startBroker({ ...base!, port });
     },
     async close() {
       try {
         if (broker) await broker.close();
       } finally {
         broker = null;
-        tmp.cleanup();
+        tmp?.cleanup();
       }
     },
   };
