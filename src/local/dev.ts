@@ -7,17 +7,17 @@
 // environment variables they read in AWS: only endpoints differ.
 import fs from 'node:fs';
 import path from 'node:path';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { createApiApp } from '../api/app.js';
 import { startApiServer } from '../api/server.js';
 import type { Logger } from '../logging.js';
-import { createAsyncInvoker } from '../runtime/invoker.js';
 import { createRuntimeRegistry } from '../runtime/plugins.js';
 import { createDynamoClient, ensureTable, Store, tableName } from '../store/index.js';
 import { startBroker, type Broker } from './broker/index.js';
 import { dynaliteRequestHandler, type DynaliteRequestHandler } from './dynamo.js';
 import { startEdge, type Edge } from './edge.js';
 import { LambdaEmulator } from './lambda/emulator.js';
+import { CoordinatorSchedule } from './scheduler.js';
 
 export interface DevOptions {
   dataDir: string;
@@ -46,7 +46,7 @@ export interface DevStack {
   bootstrap: string;
   edgeEndpoint: string;
   emulator: LambdaEmulator;
-  /** Fire one reconcile now (what the REST API does after each change). */
+  /** Ask for one reconcile now (what the REST API does after each change). */
   kick(): Promise<void>;
   close(): Promise<void>;
 }
@@ -122,17 +122,25 @@ export async function startDev(opts: DevOptions): Promise<DevStack> {
     await ensureTable(createDynamoClient(clientEnv), functionEnv.SLIPWAY_TABLE);
 
     const lambda = new LambdaClient({ endpoint: edge.endpoint, region: functionEnv.AWS_REGION, credentials: { accessKeyId: functionEnv.AWS_ACCESS_KEY_ID, secretAccessKey: functionEnv.AWS_SECRET_ACCESS_KEY } });
-    const invokeCoordinator = createAsyncInvoker<Record<string, never>>(lambda, names.coordinator);
-    const kick = () => invokeCoordinator({});
+    const schedule = new CoordinatorSchedule(
+      async () => {
+        const res = await lambda.send(new InvokeCommand({ FunctionName: names.coordinator, InvocationType: 'RequestResponse', Payload: Buffer.from('{}') }));
+        if (res.FunctionError) throw new Error(`coordinator failed: ${Buffer.from(res.Payload ?? []).toString().slice(0, 500)}`);
+      },
+      opts.schedulePeriodMs ?? 5_000,
+      logger.child({ component: 'schedule' }),
+    );
+    // The API's kick does not wait for the pass: it only asks for one.
+    const kick = async () => void schedule.kick();
 
     const app = createApiApp({ store, registry: createRuntimeRegistry(), kickCoordinator: kick, logger: logger.child({ component: 'api' }) });
     const api = await startApiServer({ app, port: opts.port });
     closers.push(() => api.close());
 
-    const schedule = setInterval(() => void kick().catch((err: unknown) => logger.warn('scheduled coordinator run failed', { err })), opts.schedulePeriodMs ?? 5_000);
-    closers.push(async () => clearInterval(schedule));
+    schedule.start();
+    closers.push(() => schedule.stop());
     // Connectors left RUNNING by the last session resume now, not a period later.
-    await kick();
+    void schedule.kick();
 
     logger.info('slipway dev ready', { api: api.url, kafka: bootstrap, edge: edge.endpoint, dataDir: opts.dataDir });
     return { apiUrl: api.url, apiPort: api.port, bootstrap, edgeEndpoint: edge.endpoint, emulator, kick, close: closeAll };
