@@ -11,10 +11,8 @@
 // The task's records come from a file written beforehand, not generated in
 // memory: the runtime's plugin registry has no test-only connector, and the file
 // read is part of the measured path (a real source has its own I/O too).
-// While the task runs, a short `trickle-<n>` line is appended every TRICKLE ms
-// (not counted): FileStreamSourceTask emits lines it has already buffered only
-// when a read returns new bytes, so on a file that stops growing it stalls
-// with up to the whole backlog unsent. --trickle-ms 0 shows that stall.
+// --trickle-ms N appends a short uncounted `trickle-<n>` line every N ms while the
+// task runs (default 0: none), to measure a source that keeps growing.
 // Rate = records / (CreateTime of the last record − CreateTime of the first):
 // from the first send to the last, start-up excluded on both sides.
 // Target (issue 3): slipway / kafkajs >= 0.8.
@@ -39,7 +37,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '100' },
     batch: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '2' },
-    'trickle-ms': { type: 'string', default: '5' },
+    'trickle-ms': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -177,7 +175,7 @@ function rateOf(leg: Leg): { rate: number; spanMs: number } {
 function report(legs: Leg[]): void {
   console.log(`\noverhead benchmark: ${N.toLocaleString('en-US')} records of ${SIZE} bytes, batches of ${BATCH}, ${ROUNDS} round(s); ${os.cpus().length} CPUs, Node ${process.version}`);
   console.log('slipway: FileStreamSource worker invocation (records from a file written beforehand: no in-memory test connector in the runtime registry)');
-  if (TRICKLE_MS > 0) console.log(`         the file also grows by a short line every ${TRICKLE_MS} ms, not counted (works around the FileStreamSource stall at end of file)`);
+  if (TRICKLE_MS > 0) console.log(`         the file also grows by a short line every ${TRICKLE_MS} ms, not counted (a source that keeps growing while it is read)`);
   console.log('kafkajs: the same lines from memory, one idempotent producer, sendBatch per batch, acks=all; both in a process of their own');
   console.log('rate = records / (last CreateTime - first CreateTime)\n');
   let lost = false;
