@@ -1,0 +1,237 @@
+// The MySQL/MariaDB CDC connector when things go wrong around it, run by real
+// worker invocations in-process (dynalite, the embedded broker, a private
+// MariaDB): heartbeats that carry the position while captured tables are
+// quiet, a DDL statement the interpreter cannot read (fail, or skip when told
+// to), the server restarting under a running task, and the binlog purged
+// under a stored position (initial fails naming the fix, when_needed takes a
+// new snapshot).
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDynalite, type RunningDynalite } from '../../src/local/dynamo.js';
+import { createLogger } from '../../src/logging.js';
+import { defaultCoordinatorSettings, reconcile } from '../../src/runtime/coordinator.js';
+import { createRuntimeRegistry } from '../../src/runtime/plugins.js';
+import { runWorkerInvocation, type WorkerDeps, type WorkerEvent, type WorkerResult } from '../../src/runtime/worker.js';
+import { Store, createDynamoClient, ensureTable } from '../../src/store/index.js';
+import { startTestBroker, type TestBroker } from '../helpers/broker.js';
+import { waitFor } from '../helpers/env.js';
+import { useTestMariaDb } from '../helpers/mariadb.js';
+
+const logger = createLogger('test', { level: 'silent' });
+const registry = createRuntimeRegistry();
+let dynamo: RunningDynalite;
+let client: DynamoDBClient;
+let store: Store;
+let broker: TestBroker;
+let kafka: Kafka;
+
+beforeAll(async () => {
+  [dynamo, broker] = await Promise.all([startDynalite(), startTestBroker()]);
+  client = createDynamoClient({ AWS_ENDPOINT_URL: dynamo.endpoint });
+  await ensureTable(client, 'slipway');
+  store = new Store({ client, table: 'slipway' });
+  kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await dynamo?.close();
+  await broker?.close();
+});
+
+const mariadb = useTestMariaDb({ inventory: true });
+let nextServerId = 7400;
+
+function workerDeps(successors: WorkerEvent[] = []): WorkerDeps {
+  return {
+    store,
+    registry,
+    kafka,
+    invokeSuccessor: async (e) => void successors.push(e),
+    clock: Date.now,
+    logger,
+    workerId: 'test-host:1',
+    env: {},
+    settings: { leaseTtlMs: 10_000, renewIntervalMs: 500, safetyBufferMs: 300, offsetFlushIntervalMs: 100, handoffWaitMs: 1_000 },
+  };
+}
+
+async function connectorConfig(prefix: string, extra: Record<string, string> = {}, grants?: 'none'): Promise<Record<string, string>> {
+  const user = await mariadb().db.createCdcUser(grants ? `cdc_${grants}` : 'cdc', 'cdc-pw', grants ? { grants } : {});
+  return {
+    'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
+    'database.hostname': user.host,
+    'database.port': String(user.port),
+    'database.user': user.user,
+    'database.password': user.password,
+    'database.server.id': String(nextServerId++),
+    'topic.prefix': prefix,
+    'database.include.list': 'inventory',
+    'schema.history.internal.kafka.bootstrap.servers': broker.bootstrap,
+    'schema.history.internal.kafka.topic': `${prefix}.history`,
+    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
+    ...extra,
+  };
+}
+
+/** A connector on the test MariaDB, its task items written by the coordinator as in production. */
+async function createConnector(name: string, config: Record<string, string>): Promise<void> {
+  await store.createConnector(name, { name, ...config });
+  await reconcile({ store, registry, invokeWorker: async () => {}, clock: Date.now, logger, coordinatorId: 'coord', env: {}, settings: defaultCoordinatorSettings });
+}
+
+function invoke(name: string, ms: number, successors: WorkerEvent[] = []): Promise<WorkerResult> {
+  return runWorkerInvocation({ connector: name, task: 0 }, () => ms, workerDeps(successors));
+}
+
+async function topicSize(topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+interface Message {
+  key: string | null;
+  value: string | null;
+}
+
+/** Every message of a topic, in order (one partition). */
+async function readTopic(topic: string): Promise<Message[]> {
+  const end = await topicSize(topic);
+  const out: Message[] = [];
+  if (end === 0) return out;
+  const consumer = kafka.consumer({ groupId: `read-${topic}-${Math.random()}`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        out.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null });
+        if (out.length >= end) resolve();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return out;
+}
+
+const payload = (m: Message) => (m.value === null ? null : JSON.parse(m.value).payload);
+const keyPayload = (m: Message) => JSON.parse(m.key!).payload;
+
+describe('heartbeats', () => {
+  it('go to __debezium-heartbeat.<prefix> and carry the position past changes of tables not captured', async () => {
+    const { db } = mariadb();
+    await db.query('CREATE TABLE inventory.quiet (id INT PRIMARY KEY)');
+    await createConnector('hb', await connectorConfig('hb1', { 'table.include.list': 'inventory.quiet', 'heartbeat.interval.ms': '200' }));
+    const running = invoke('hb', 3_000);
+    await waitFor(async () => (await topicSize('__debezium-heartbeat.hb1')) >= 2, { timeoutMs: 30_000, what: 'heartbeats' });
+    const [{ Position: before }] = (await db.query('SHOW MASTER STATUS')) as [{ Position: number }];
+    await db.query('UPDATE inventory.products SET weight = weight + 1 WHERE id = 101');
+    expect((await running).outcome).toBe('handed-off');
+
+    const beat = (await readTopic('__debezium-heartbeat.hb1'))[0]!;
+    expect(JSON.parse(beat.key!)).toEqual({
+      schema: { type: 'struct', fields: [{ type: 'string', optional: false, field: 'serverName' }], optional: false, name: 'io.debezium.connector.common.ServerNameKey', version: 1 },
+      payload: { serverName: 'hb1' },
+    });
+    expect(payload(beat)).toEqual({ ts_ms: expect.any(Number) });
+    expect(await topicSize('hb1.inventory.quiet')).toBe(0);
+    const [offset] = await store.readOffsets('hb');
+    expect(offset!.offset!.pos).toBeGreaterThan(before);
+  });
+});
+
+describe('a DDL statement the interpreter cannot read', () => {
+  it('fails the task with the statement in the trace, or is skipped with schema.history.internal.skip.unparseable.ddl=true', async () => {
+    const { db } = mariadb();
+    await db.query('CREATE DATABASE other; CREATE TABLE other.model (id INT PRIMARY KEY, note VARCHAR(10))');
+    const config = await connectorConfig('ddlx1');
+    await createConnector('ddlx', config);
+    expect((await invoke('ddlx', 1_500)).outcome).toBe('handed-off');
+
+    // LIKE a table of a database not captured: its structure is unknown to the interpreter.
+    await db.query('CREATE TABLE inventory.copycat LIKE other.model');
+    await db.query("INSERT INTO inventory.copycat VALUES (1, 'copied')");
+    expect((await invoke('ddlx', 3_000)).outcome).toBe('failed');
+    const task = await store.getTask('ddlx', 0);
+    expect(task?.trace).toContain('Statement: CREATE TABLE inventory.copycat LIKE other.model');
+    expect(task?.trace).toContain('schema.history.internal.skip.unparseable.ddl=true');
+
+    await store.putConnectorConfig('ddlx', { name: 'ddlx', ...config, 'schema.history.internal.skip.unparseable.ddl': 'true' });
+    await reconcile({ store, registry, invokeWorker: async () => {}, clock: Date.now, logger, coordinatorId: 'coord', env: {}, settings: defaultCoordinatorSettings });
+    const again = invoke('ddlx', 3_000);
+    await waitFor(async () => (await topicSize('ddlx1.inventory.copycat')) >= 1, { timeoutMs: 30_000, what: 'the insert after the skipped statement' });
+    expect((await again).outcome).toBe('handed-off');
+    // Its structure comes from the server as it is now.
+    expect(payload((await readTopic('ddlx1.inventory.copycat'))[0]!).after).toEqual({ id: 1, note: 'copied' });
+  });
+});
+
+describe('the server restarting', () => {
+  it('is ridden out: the task reconnects from its position and loses nothing', async () => {
+    const { db } = mariadb();
+    await db.query('CREATE TABLE inventory.survivors (id INT PRIMARY KEY)');
+    await createConnector('restart', await connectorConfig('rst1', { 'table.include.list': 'inventory.survivors' }));
+    const topic = 'rst1.inventory.survivors';
+    const running = invoke('restart', 6_000);
+    await db.query('INSERT INTO inventory.survivors VALUES (1)');
+    await waitFor(async () => (await topicSize(topic)) >= 1, { timeoutMs: 30_000, what: 'the row before the restart' });
+
+    await db.restart();
+    await db.query('INSERT INTO inventory.survivors VALUES (2), (3)');
+    await waitFor(async () => (await topicSize(topic)) >= 3, { timeoutMs: 30_000, what: 'the rows after the restart' });
+    expect((await running).outcome).toBe('handed-off');
+    expect((await readTopic(topic)).map((m) => keyPayload(m).id)).toEqual([1, 2, 3]);
+  });
+});
+
+// Last in this file: purging the binlog takes the position of every connector above with it.
+describe('the binlog purged under a stored position', () => {
+  it('fails the task naming snapshot.mode=when_needed; with when_needed it takes a new snapshot', async () => {
+    const { db } = mariadb();
+    await db.query('CREATE TABLE inventory.purged (id INT PRIMARY KEY); INSERT INTO inventory.purged VALUES (1), (2)');
+    const config = await connectorConfig('purge1', { 'table.include.list': 'inventory.purged' });
+    await createConnector('purge', config);
+    expect((await invoke('purge', 1_500)).outcome).toBe('handed-off');
+    const topic = 'purge1.inventory.purged';
+    expect(await topicSize(topic)).toBe(2);
+
+    await db.query('INSERT INTO inventory.purged VALUES (3)');
+    const stored = (await store.readOffsets('purge'))[0]!.offset!.file as string;
+    await db.query('FLUSH BINARY LOGS');
+    const [{ File: current }] = (await db.query('SHOW MASTER STATUS')) as [{ File: string }];
+    // The server keeps a file until its crash-recovery checkpoint moved on: purge until it is gone.
+    await waitFor(
+      async () => {
+        await db.query(`PURGE BINARY LOGS TO '${current}'`);
+        return !(await db.query<{ Log_name: string }[]>('SHOW BINARY LOGS')).some((f) => f.Log_name === stored);
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: `${stored} purged` },
+    );
+
+    expect((await invoke('purge', 3_000)).outcome).toBe('failed');
+    const task = await store.getTask('purge', 0);
+    expect(task?.trace).toMatch(/is no longer on the server/);
+    expect(task?.trace).toContain('snapshot.mode=when_needed');
+
+    await store.putConnectorConfig('purge', { name: 'purge', ...config, 'snapshot.mode': 'when_needed' });
+    await reconcile({ store, registry, invokeWorker: async () => {}, clock: Date.now, logger, coordinatorId: 'coord', env: {}, settings: defaultCoordinatorSettings });
+    const again = invoke('purge', 3_000);
+    await waitFor(async () => (await topicSize(topic)) >= 5, { timeoutMs: 30_000, what: 'the new snapshot' });
+    expect((await again).outcome).toBe('handed-off');
+    const records = (await readTopic(topic)).slice(2).map(payload);
+    expect(records.map((p) => [p.op, p.after.id])).toEqual([
+      ['r', 1],
+      ['r', 2],
+      ['r', 3],
+    ]);
+    expect(records.map((p) => p.source.snapshot)).toEqual(['first', 'true', 'last']);
+  });
+});
