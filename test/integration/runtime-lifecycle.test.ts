@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { createLogger } from '../../src/logging.js';
 import { defaultCoordinatorSettings, reconcile } from '../../src/runtime/coordinator.js';
 import { createRuntimeRegistry } from '../../src/runtime/plugins.js';
-import { DevHarness, expectDelivered, LineWriter } from '../helpers/dev.js';
+import { between, DevHarness, expectDelivered, LineWriter } from '../helpers/dev.js';
 import { waitFor } from '../helpers/env.js';
 
 const SCHEDULE_MS = 500;
@@ -87,6 +87,33 @@ describe('connector lifecycle through slipway dev', () => {
 
     // A clean stop commits what it sent: every line exactly once.
     expectDelivered(writer.lines, topic.values());
+  });
+
+  it('paused while its worker is dead: PAUSED once the lease expires, and resume replays only what was uncommitted', { timeout: 45_000 }, async () => {
+    onTestFailed(() => dev.logs.print());
+    const { writer, topic } = await dev.streamingFileSource('orphan');
+    const dead = await dev.liveLease('orphan');
+    writer.startAppending('running', 30);
+    await waitFor(() => topic.values().filter((v) => v.startsWith('running-')).length >= 5, { what: 'lines streaming' });
+    process.kill(dead.pid, 'SIGKILL');
+    const bytesAtKill = writer.bytes;
+    writer.stopAppending();
+    expect((await dev.api('PUT', '/connectors/orphan/pause')).status).toBe(202);
+
+    // No invocation will see the pause; the task still says PAUSED once its lease is gone.
+    await waitFor(async () => (await dev.taskStatus('orphan'))?.state === 'PAUSED', { what: 'task PAUSED', timeoutMs: 20_000 });
+    expect(await reconcileNow()).toEqual([]);
+    const committed = (await dev.fileOffset('orphan'))!.position;
+    writer.append('paused', 10);
+
+    expect((await dev.api('PUT', '/connectors/orphan/resume')).status).toBe(202);
+    const resumed = await dev.liveLease('orphan', { after: dead.epoch });
+    const startedAt = await waitFor(() => dev.logs.find('worker', 'file source starting', { workerId: resumed.owner, connector: 'orphan' }).at(-1)?.position as number | undefined, {
+      what: 'the resumed task starting',
+    });
+    expect(startedAt).toBe(committed);
+    await topic.waitForAll(writer.texts());
+    expectDelivered(writer.lines, topic.values(), between(committed, bytesAtKill));
   });
 
   it('a connector whose file is missing waits for it, and loses nothing once it appears', { timeout: 45_000 }, async () => {
