@@ -102,9 +102,37 @@ export function isDynamoDbRequest(req: http.IncomingMessage): boolean {
 export function dynaliteRequestHandler(opts: DynaliteStoreOptions = {}): DynaliteRequestHandler {
   const server = createDynaliteServer(opts);
   let closing: Promise<void> | undefined;
+  // Requests dynalite is still working on. Its LevelDB must not close under them: a
+  // scan reading after close() throws out of dynalite's callbacks, uncaught. A request
+  // counts as done when dynalite ends its response (the client may have gone already).
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (closing) {
+      res.writeHead(503, { 'Content-Type': 'application/json' }).end(JSON.stringify({ __type: 'ServiceUnavailable', message: 'DynamoDB is shutting down' }));
+      return;
+    }
+    inFlight++;
+    const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
+    let done = false;
+    res.end = ((...args: unknown[]) => {
+      if (!done) {
+        done = true;
+        if (--inFlight === 0) idle?.();
+      }
+      return end(...args);
+    }) as typeof res.end;
     server.emit('request', req, res);
   };
+  const drained = (timeoutMs: number) =>
+    new Promise<void>((resolve) => {
+      if (inFlight === 0) return resolve();
+      const timer = setTimeout(resolve, timeoutMs);
+      idle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   return {
     handle,
     route: (req, res) => {
@@ -116,13 +144,13 @@ export function dynaliteRequestHandler(opts: DynaliteStoreOptions = {}): Dynalit
       // dynalite closes its LevelDB only from server.close(), which fails on a
       // server that is not listening: bind an ephemeral loopback port just for
       // that moment, then close both.
-      closing ??= new Promise<void>((resolve, reject) => {
+      closing ??= drained(10_000).then(() => new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(0, '127.0.0.1', () => {
           server.off('error', reject);
           resolve();
         });
-      }).then(() => closeServer(server));
+      })).then(() => closeServer(server));
       return closing;
     },
   };
