@@ -21,6 +21,7 @@ export function workerSettingsFrom(env: NodeJS.ProcessEnv = process.env): Worker
     safetyBufferMs: intFrom(env, 'SLIPWAY_SAFETY_BUFFER_MS', d.safetyBufferMs),
     offsetFlushIntervalMs: intFrom(env, 'SLIPWAY_OFFSET_FLUSH_INTERVAL_MS', d.offsetFlushIntervalMs),
     handoffWaitMs: intFrom(env, 'SLIPWAY_HANDOFF_WAIT_MS', d.handoffWaitMs),
+    handoffLeadMs: intFrom(env, 'SLIPWAY_HANDOFF_LEAD_MS', d.handoffLeadMs),
   };
 }
 

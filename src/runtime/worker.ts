@@ -41,14 +41,21 @@ export interface WorkerSettings {
   offsetFlushIntervalMs: number;
   /** How long a successor waits for its predecessor to release the lease. */
   handoffWaitMs: number;
+  /**
+   * The successor is invoked this long before the deadline, so its start-up (cold, when
+   * this environment is still busy) overlaps the end of this invocation. Must stay well
+   * below handoffWaitMs. Default 1500.
+   */
+  handoffLeadMs?: number;
 }
 
-export const defaultWorkerSettings: WorkerSettings = {
+export const defaultWorkerSettings: Required<WorkerSettings> = {
   leaseTtlMs: 15_000,
   renewIntervalMs: 3_000,
   safetyBufferMs: 3_000,
   offsetFlushIntervalMs: 5_000,
   handoffWaitMs: 5_000,
+  handoffLeadMs: 1_500,
 };
 
 export interface WorkerDeps {
@@ -98,7 +105,7 @@ async function acquire(event: WorkerEvent, deps: WorkerDeps, deadline: number): 
   for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
     let grant: LeaseGrant | null;
     try {
-      grant = await store.acquireLease(event.connector, event.task, deps.workerId, settings.leaseTtlMs);
+      grant = await store.acquireLease(event.connector, event.task, deps.workerId, settings.leaseTtlMs, undefined, { unlessFailed: event.handoffEpoch !== undefined });
     } catch (err) {
       if (err instanceof NotFoundError) return null; // deleted, or fewer tasks now
       throw err;
@@ -120,6 +127,7 @@ class TaskRun {
   private producer: Producer | undefined;
   private records = 0;
   private stopRequested: 'paused' | 'stopped' | 'reconfigured' | undefined;
+  private successorInvoked = false;
   /** Resolved secret values: never written into a trace or a log line. */
   private secrets: string[] = [];
 
@@ -196,6 +204,7 @@ class TaskRun {
 
       let lastFlush = clock();
       while (!this.abort.signal.aborted && !this.stopRequested && clock() < this.deadline) {
+        if (clock() >= this.deadline - (this.deps.settings.handoffLeadMs ?? defaultWorkerSettings.handoffLeadMs)) await this.invokeSuccessor();
         const batch = await sourceTask.poll();
         if (batch && batch.length > 0) await this.send(batch, converters, topics);
         if (clock() - lastFlush >= this.deps.settings.offsetFlushIntervalMs) {
@@ -270,19 +279,28 @@ class TaskRun {
 
   private async handOff(reason: string): Promise<WorkerResult> {
     const { connector, task } = this.event;
-    // The successor is invoked first, so its start-up (a cold one, when this environment is
-    // still busy) overlaps the final commit; it waits for the lease until it is released.
+    await this.invokeSuccessor();
+    await this.commit();
+    this.lease.stop();
+    await this.deps.store.releaseLease(connector, task, this.epoch);
+    this.log.info('handed off', { reason, epoch: this.epoch, records: this.records });
+    return this.result('handed-off', reason);
+  }
+
+  /**
+   * Starts the next invocation, once. It waits for this one's lease (up to handoffWaitMs),
+   * so it may start before the final commit: its start-up then overlaps ours.
+   */
+  private async invokeSuccessor(): Promise<void> {
+    if (this.successorInvoked) return;
+    this.successorInvoked = true;
+    const { connector, task } = this.event;
     try {
       await this.deps.invokeSuccessor({ connector, task, handoffEpoch: this.epoch });
     } catch (err) {
       // Not the task's failure: with the lease released, the coordinator starts the next one.
       this.log.warn('could not invoke the successor; the coordinator will', { err });
     }
-    await this.commit();
-    this.lease.stop();
-    await this.deps.store.releaseLease(connector, task, this.epoch);
-    this.log.info('handed off', { reason, epoch: this.epoch, records: this.records });
-    return this.result('handed-off', reason);
   }
 
   private async finish(outcome: 'paused' | 'stopped', reason: string): Promise<WorkerResult> {

@@ -318,7 +318,15 @@ export class Store {
    * moved on); NotFoundError when the connector or task is gone. Sets state
    * RUNNING and workerId, clears the launch claim and any old trace.
    */
-  async acquireLease(name: string, task: number, owner: string, ttlMs: number, generation?: number): Promise<LeaseGrant | null> {
+  async acquireLease(
+    name: string,
+    task: number,
+    owner: string,
+    ttlMs: number,
+    generation?: number,
+    /** A successor invoked before its predecessor finished must not revive a task that then FAILED. */
+    opts: { unlessFailed?: boolean } = {},
+  ): Promise<LeaseGrant | null> {
     // The epoch is taken first, so a failed acquisition only skips a number.
     const counter = await this.update(configKey(name), { add: { epoch: n(1) } }, exists);
     if (!counter) throw connectorNotFound(name);
@@ -334,12 +342,14 @@ export class Store {
       },
       (e) =>
         `attribute_exists(${e.name('PK')}) AND ${leaseFree(e, now)}` +
-        (generation === undefined ? '' : ` AND ${e.name('generation')} = ${e.value(n(generation))}`),
+        (generation === undefined ? '' : ` AND ${e.name('generation')} = ${e.value(n(generation))}`) +
+        (opts.unlessFailed ? ` AND ${e.name('state')} <> ${e.value(s('FAILED'))}` : ''),
     );
     if (acquired) return { owner, epoch, expiresAt, generation: Number(acquired.generation.N) };
 
     const current = await this.getTask(name, task);
     if (!current) throw new NotFoundError(`Task ${name}/${task} not found`);
+    if (opts.unlessFailed && current.state === 'FAILED') return null;
     if (generation !== undefined && current.generation !== generation) {
       throw new FencedError(`Task ${name}/${task} is at generation ${current.generation}, not ${generation}`);
     }

@@ -172,6 +172,18 @@ describe('worker invocation', () => {
     expect((await store.readOffsets('failing'))[0].offset).toEqual({ n: 2 });
   });
 
+  it('a successor invoked early does not revive a task whose predecessor then failed', async () => {
+    await createConnector('early', { topic: 'early-out', 'fail.after': '2' });
+    const successors: WorkerEvent[] = [];
+    // A lead longer than the whole run: the successor is invoked before the failure.
+    const res = await runWorkerInvocation({ connector: 'early', task: 0 }, () => 5_000, { ...workerDeps(successors), settings: { ...workerDeps([]).settings, handoffLeadMs: 60_000 } });
+    expect(res.outcome).toBe('failed');
+    expect(successors).toHaveLength(1);
+    const next = await runWorkerInvocation(successors[0], () => 5_000, workerDeps([]));
+    expect(next.outcome).toBe('not-acquired');
+    expect((await store.getTask('early', 0))?.state).toBe('FAILED');
+  });
+
   it('stops as PAUSED when the connector is paused, without a successor', async () => {
     await createConnector('pausing', { topic: 'pausing-out' });
     const successors: WorkerEvent[] = [];
