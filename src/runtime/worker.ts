@@ -102,7 +102,7 @@ export async function runWorkerInvocation(event: WorkerEvent, remainingTimeMs: (
 async function acquire(event: WorkerEvent, deps: WorkerDeps, deadline: number): Promise<LeaseGrant | null> {
   const { store, settings, clock } = deps;
   const waitUntil = Math.min(deadline, clock() + settings.handoffWaitMs);
-  for (let delay = 25; ; delay = Math.min(delay * 2, 250)) {
+  for (let delay = 25; ; delay = Math.min(delay * 2, 100)) {
     let grant: LeaseGrant | null;
     try {
       grant = await store.acquireLease(event.connector, event.task, deps.workerId, settings.leaseTtlMs, undefined, { unlessFailed: event.handoffEpoch !== undefined });
