@@ -184,6 +184,18 @@ describe('worker invocation', () => {
     expect((await store.getTask('early', 0))?.state).toBe('FAILED');
   });
 
+  it('marks the task FAILED with a trace naming the broker when Kafka is unreachable, and keeps its offsets', async () => {
+    await createConnector('no-kafka', { topic: 'no-kafka-out' });
+    await store.writeOffset('no-kafka', { source: 'test' }, { n: 41 }, 0);
+    const unreachable = new Kafka({ brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 50 } });
+    const res = await runWorkerInvocation({ connector: 'no-kafka', task: 0 }, () => 20_000, { ...workerDeps([]), kafka: unreachable });
+    expect(res.outcome).toBe('failed');
+    const task = await store.getTask('no-kafka', 0);
+    expect(task?.state).toBe('FAILED');
+    expect(task?.trace).toMatch(/127\.0\.0\.1:1|ECONNREFUSED/);
+    expect((await store.readOffsets('no-kafka'))[0].offset).toEqual({ n: 41 });
+  });
+
   it('stops as PAUSED when the connector is paused, without a successor', async () => {
     await createConnector('pausing', { topic: 'pausing-out' });
     const successors: WorkerEvent[] = [];
