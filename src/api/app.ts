@@ -301,17 +301,17 @@ export function createApiApp(deps: ApiDeps): Hono {
     },
   });
 
-  // Topic tracking is not recorded yet: the list of topics a connector used is
-  // empty for now, and a reset has nothing to clear.
+  // The topics a connector's tasks produced to, recorded by the workers (KIP-558).
   route('/connectors/:name/topics', {
     GET: async (c) => {
       const connector = await load(c);
-      return c.json({ [connector.name]: { topics: [] as string[] } });
+      return c.json({ [connector.name]: { topics: connector.topics } });
     },
   });
   route('/connectors/:name/topics/reset', {
     PUT: async (c) => {
-      await load(c);
+      const connector = await load(c);
+      await store.resetConnectorTopics(connector.name);
       return c.body(null, 202);
     },
   });

@@ -128,6 +128,8 @@ class TaskRun {
   private records = 0;
   private stopRequested: 'paused' | 'stopped' | 'reconfigured' | undefined;
   private successorInvoked = false;
+  /** Topics already recorded for GET /connectors/{name}/topics by this invocation. */
+  private readonly topicsRecorded = new Set<string>();
   /** Resolved secret values: never written into a trace or a log line. */
   private secrets: string[] = [];
 
@@ -244,6 +246,11 @@ class TaskRun {
       else byTopic.set(record.topic, [message]);
     }
     await topics.ensure(byTopic.keys());
+    const unseen = [...byTopic.keys()].filter((t) => !this.topicsRecorded.has(t));
+    if (unseen.length > 0) {
+      await this.deps.store.addConnectorTopics(this.event.connector, unseen);
+      for (const t of unseen) this.topicsRecorded.add(t);
+    }
     // Checked right before the write: a zombie that lost its lease sends nothing.
     if (!this.lease.isValid()) throw new FencedError('lease lost before produce');
     await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });

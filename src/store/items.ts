@@ -24,6 +24,8 @@ export interface ConnectorItem {
   /** The generation the task items were written for. */
   tasksGeneration: number;
   status: ConnectorStatus;
+  /** Topics the connector's tasks produced to (GET /connectors/{name}/topics), until a reset. */
+  topics: string[];
   createdAt: number;
   updatedAt: number;
 }
@@ -127,6 +129,7 @@ export function toConnector(item: Item): ConnectorItem {
       ...(status.trace?.S !== undefined ? { trace: status.trace.S } : {}),
       ...(status.workerId?.S !== undefined ? { workerId: status.workerId.S } : {}),
     },
+    topics: [...(item.topics?.SS ?? [])].sort(),
     createdAt: reqN(item, 'createdAt'),
     updatedAt: reqN(item, 'updatedAt'),
   };

@@ -91,6 +91,7 @@ export class Store {
       taskCount: 0,
       tasksGeneration: 0,
       status: { state: 'UNASSIGNED' },
+      topics: [],
       createdAt: now,
       updatedAt: now,
     };
@@ -172,6 +173,19 @@ export class Store {
   }
 
   /** NotFoundError if there is no such connector. */
+  /** Records topics the connector used (a string set: adding one twice keeps one). */
+  async addConnectorTopics(name: string, topics: readonly string[]): Promise<void> {
+    if (topics.length === 0) return;
+    const updated = await this.update(configKey(name), { add: { topics: { SS: [...new Set(topics)] } } }, exists);
+    if (!updated) throw connectorNotFound(name);
+  }
+
+  /** PUT /connectors/{name}/topics/reset: forget the topics used so far. */
+  async resetConnectorTopics(name: string): Promise<void> {
+    const updated = await this.update(configKey(name), { remove: ['topics'], set: { updatedAt: n(this.clock()) } }, exists);
+    if (!updated) throw connectorNotFound(name);
+  }
+
   async setConnectorStatus(name: string, status: ConnectorStatus): Promise<void> {
     const updated = await this.update(configKey(name), { set: { status: statusMap(status), updatedAt: n(this.clock()) } }, exists);
     if (!updated) throw connectorNotFound(name);
@@ -526,7 +540,7 @@ type Condition = (e: Expression) => string;
 interface UpdateSpec {
   set?: Record<string, AttributeValue>;
   remove?: string[];
-  /** Atomic numeric increments. */
+  /** Atomic numeric increments, or additions to a set. */
   add?: Record<string, AttributeValue>;
 }
 

@@ -90,6 +90,11 @@ describe('FileStreamSource through slipway dev', () => {
     // Lease TTL (4 s) + schedule (0.5 s) + start-up: a generous bound, not a benchmark.
     expect(Date.now() - killedAt).toBeLessThan(30_000);
 
+    // The topics the connector used (KIP-558), and their reset.
+    expect((await api('GET', '/connectors/lines/topics')).body).toEqual({ lines: { topics: ['lines'] } });
+    expect((await api('PUT', '/connectors/lines/topics/reset')).status).toBe(202);
+    expect((await api('GET', '/connectors/lines/topics')).body).toEqual({ lines: { topics: [] } });
+
     const expected = ['one', 'two', 'three', ...Array.from({ length: 20 }, (_, i) => `line-${i}`)];
     for (const line of expected) expect(seen, `line ${line}`).toContain(line);
     // Duplicates only from the last commit interval before the kill: the first three at most.
