@@ -32,7 +32,7 @@
 // change never alters what was recorded.
 
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import { Partitioners, type Kafka } from 'kafkajs';
 import { ConnectError, RetriableError } from '../../connect/errors.js';
 import type { Logger } from '../../logging.js';
 import type { DatabaseSchema, SchemaCatalog, TableChange, TableId } from './ddl.js';
@@ -333,7 +333,7 @@ export class KafkaHistoryLog implements HistoryLog {
   async append(values: readonly string[]): Promise<void> {
     await this.ensureTopic();
     if (!this.producer) {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       this.producer = producer;
     }

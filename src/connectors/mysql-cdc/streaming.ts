@@ -88,6 +88,8 @@ export class StreamingReader {
   private restartSkip: { event: number; row: number } | null = null;
   private pending: BinlogItem[] = [];
   private pendingIndex = 0;
+  /** A row event handed out in parts: its index in the group and the next row. */
+  private partial: { index: number; nextRow: number } | undefined;
   /** Index in the batch being built of the open group's last record. */
   private txRecordIndex: number | undefined;
   private reconnectAt = 0;
@@ -173,8 +175,8 @@ export class StreamingReader {
       const item = this.pending[this.pendingIndex]!;
       const makesRecords = item.kind !== 'event' || RECORD_EVENTS.has(item.event.getEventName());
       if (makesRecords && out.length > 0 && (out.length >= cfg.maxBatchSize || clock() > until || item.kind !== 'event')) break;
+      if (!(await this.process(item, out))) break; // a row event larger than the batch: the rest next time
       this.pendingIndex++;
-      await this.process(item, out);
     }
     return this.heartbeatIfDue(out);
   }
@@ -203,8 +205,12 @@ export class StreamingReader {
     this.reader.start({ file: from.file, pos: from.pos });
   }
 
-  private async process(item: BinlogItem, out: SourceRecord[]): Promise<void> {
-    if (item.kind === 'lost') return this.onLost(item.error as MysqlError);
+  /** False when a row event only partly fit into `out`. */
+  private async process(item: BinlogItem, out: SourceRecord[]): Promise<boolean> {
+    if (item.kind === 'lost') {
+      this.onLost(item.error as MysqlError);
+      return true;
+    }
     if (item.kind === 'failed') return this.onFailed(item.error as MysqlError);
     this.attempts = 0;
     const e = item.event;
@@ -213,20 +219,21 @@ export class StreamingReader {
         const r = e as Extract<AnyBinlogEvent, { getEventName(): 'rotate' }>;
         this.file = r.binlogName;
         if (!this.tx) this.committed = { file: r.binlogName, pos: r.position };
-        return;
+        return true;
       }
       case 'mariadbgtid': {
         const g = e as Extract<AnyBinlogEvent, { getEventName(): 'mariadbgtid' }>;
         this.beginGroup(item.position, g.gtid, g.serverId, g.threadId ?? null);
-        return;
+        return true;
       }
       case 'gtid': {
         const g = e as Extract<AnyBinlogEvent, { getEventName(): 'gtid' }>;
         this.beginGroup(item.position, g.gtid, 0, null);
-        return;
+        return true;
       }
       case 'query':
-        return this.onQuery(e as QueryEvent, item.position, out);
+        await this.onQuery(e as QueryEvent, item.position, out);
+        return true;
       case 'writerows':
       case 'updaterows':
       case 'deleterows':
@@ -234,9 +241,9 @@ export class StreamingReader {
       case 'xid':
         this.lastTsSec = Math.floor(e.timestamp / 1000);
         this.endGroup(e.nextPosition, out);
-        return;
+        return true;
       default:
-        return;
+        return true;
     }
   }
 
@@ -361,31 +368,44 @@ export class StreamingReader {
     return streamingOffset({ file: tx.start.file, pos: tx.start.pos, gtids: tx.gtidsBefore, event, row }, tsSec, tx.serverId, this.rt.token);
   }
 
-  private async onRows(e: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent, position: number, out: SourceRecord[]): Promise<void> {
+  /** False when `out` filled up before the event's last row: it continues from `partial`. */
+  private async onRows(e: WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent, position: number, out: SourceRecord[]): Promise<boolean> {
     if (!this.tx) this.beginGroup(position, null, 0, null);
     const tx = this.tx!;
-    const index = tx.rowEvents++;
+    let index: number;
     let from = 0;
-    if (tx.skip) {
-      if (index < tx.skip.event) return;
-      if (index === tx.skip.event) from = tx.skip.row;
+    if (this.partial) {
+      ({ index, nextRow: from } = this.partial);
+      this.partial = undefined;
+    } else {
+      index = tx.rowEvents++;
+      if (tx.skip) {
+        if (index < tx.skip.event) return true;
+        if (index === tx.skip.event) from = tx.skip.row;
+      }
     }
     const entry = e.tableMap[e.tableId];
     if (!entry) {
       this.rt.logger.warn('row event without its table map; skipped', { file: this.file, pos: position });
-      return;
+      return true;
     }
     const db = entry.parentSchema;
     const name = entry.tableName;
-    if (!this.rt.cfg.filters.table(db, name)) return;
+    if (!this.rt.cfg.filters.table(db, name)) return true;
     const table = await this.tableSchema(db, name);
-    if (!table) return;
+    if (!table) return true;
     const { dispatcher } = this.rt;
     const schemas = dispatcher.recordSchemas(table);
     const tsSec = (this.lastTsSec = Math.floor(e.timestamp / 1000));
     const before = out.length;
     const kind = e.getEventName();
+    const max = this.rt.cfg.maxBatchSize;
     for (let r = from; r < e.rows.length; r++) {
+      if (out.length >= max) {
+        this.partial = { index, nextRow: r };
+        if (out.length > before) this.txRecordIndex = out.length - 1;
+        return false;
+      }
       const offset = this.groupOffset(tx, index, r + 1, tsSec);
       const info: EventSource = { tsMs: e.timestamp, db, table: name, serverId: tx.serverId, gtid: tx.gtid, file: this.file, pos: position, row: r, thread: tx.thread };
       if (kind === 'writerows') out.push(dispatcher.create(schemas, (e as WriteRowsEvent).rows[r]!, info, offset));
@@ -396,6 +416,7 @@ export class StreamingReader {
       }
     }
     if (out.length > before) this.txRecordIndex = out.length - 1;
+    return true;
   }
 
   /** The structure of a captured table; one the history does not know is read from the server as it is now. */
