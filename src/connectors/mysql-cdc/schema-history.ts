@@ -231,17 +231,33 @@ export function databaseChanges(catalog: SchemaCatalog, names: readonly string[]
 
 // ---- the Kafka topic ------------------------------------------------------------------------------
 
+/**
+ * What this process last read of (or appended to) each history topic, up to
+ * which offset. A warm execution environment that starts the next task
+ * invocation finds the topic's end unchanged and skips the consumer group.
+ */
+const readCache = new Map<string, { end: number; values: string[] }>();
+
 /** The history topic: one partition, nothing ever deleted. */
 export class KafkaHistoryLog implements HistoryLog {
   private producer: ReturnType<Kafka['producer']> | undefined;
   private ensured = false;
 
+  /**
+   * `cluster` names the Kafka cluster (its bootstrap servers) for the read cache;
+   * `key` is the record key and part of the throwaway consumer group's name.
+   */
   constructor(
     private readonly kafka: Kafka,
+    private readonly cluster: string,
     private readonly topic: string,
     private readonly key: string,
     private readonly logger: Logger,
   ) {}
+
+  private get cacheKey(): string {
+    return `${this.cluster}/${this.topic}`;
+  }
 
   private async ensureTopic(): Promise<boolean> {
     if (this.ensured) return true;
@@ -293,6 +309,8 @@ export class KafkaHistoryLog implements HistoryLog {
     } finally {
       await admin.disconnect();
     }
+    const cached = readCache.get(this.cacheKey);
+    if (cached?.end === end) return [...cached.values];
     // kafkajs reads only through a consumer group: a throwaway one, never committed.
     const consumer = this.kafka.consumer({ groupId: `slipway-schema-history-${this.key}-${randomUUID()}`, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
     const values: string[] = [];
@@ -327,6 +345,7 @@ export class KafkaHistoryLog implements HistoryLog {
     } finally {
       await consumer.disconnect().catch(() => undefined);
     }
+    readCache.set(this.cacheKey, { end, values: [...values] });
     return values;
   }
 
@@ -337,7 +356,12 @@ export class KafkaHistoryLog implements HistoryLog {
       await producer.connect();
       this.producer = producer;
     }
-    await this.producer.send({ topic: this.topic, acks: -1, messages: values.map((value) => ({ key: this.key, value })) });
+    const [meta] = await this.producer.send({ topic: this.topic, acks: -1, messages: values.map((value) => ({ key: this.key, value })) });
+    const cached = readCache.get(this.cacheKey);
+    if (cached && meta && Number(meta.baseOffset) === cached.end) {
+      cached.values.push(...values);
+      cached.end += values.length;
+    } else readCache.delete(this.cacheKey);
   }
 
   async close(): Promise<void> {

@@ -85,7 +85,7 @@ export class MySqlCdcTask implements SourceTask {
     const historyTopic = cfg.history.kafkaTopic ?? defaultHistoryTopic(cfg.topicPrefix);
     const brokers = cfg.history.bootstrapServers ? bootstrapServers({ KAFKA_BOOTSTRAP_SERVERS: cfg.history.bootstrapServers }) : bootstrapServers();
     this.kafka = createKafka({ brokers, clientId: `slipway-${cfg.topicPrefix}-schema-history`, logger });
-    const history = new SchemaHistory(new KafkaHistoryLog(this.kafka, historyTopic, cfg.topicPrefix, logger), cfg.topicPrefix, logger);
+    const history = new SchemaHistory(new KafkaHistoryLog(this.kafka, brokers.join(','), historyTopic, cfg.topicPrefix, logger), cfg.topicPrefix, logger);
     const rt: CdcRuntime = {
       cfg,
       kind: this.kind,
