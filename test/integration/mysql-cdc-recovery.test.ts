@@ -2,12 +2,14 @@
 // worker invocations in-process (dynalite, the embedded broker, a private
 // MariaDB): heartbeats that carry the position while captured tables are
 // quiet, a DDL statement the interpreter cannot read (fail, or skip when told
-// to), the server restarting under a running task, and the binlog purged
+// to), the server restarting under a running task, a connection gone silent,
+// and the binlog purged
 // under a stored position (initial fails naming the fix, when_needed takes a
 // new snapshot).
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BinlogReader, type BinlogItem } from '../../src/connectors/mysql-cdc/binlog.js';
 import { startDynalite, type RunningDynalite } from '../../src/local/dynamo.js';
 import { createLogger } from '../../src/logging.js';
 import { defaultCoordinatorSettings, reconcile } from '../../src/runtime/coordinator.js';
@@ -189,6 +191,55 @@ describe('the server restarting', () => {
     await waitFor(async () => (await topicSize(topic)) >= 3, { timeoutMs: 30_000, what: 'the rows after the restart' });
     expect((await running).outcome).toBe('handed-off');
     expect((await readTopic(topic)).map((m) => keyPayload(m).id)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('a binlog connection gone silent', () => {
+  it('stays up while the server sends heartbeats, and is declared lost when nothing arrives at all', async () => {
+    const { db } = mariadb();
+    const user = await db.createCdcUser('cdc', 'cdc-pw');
+    const reader = new BinlogReader({
+      access: { host: user.host, port: user.port, user: user.user, password: user.password, connectTimeoutMs: 5_000 },
+      serverId: nextServerId++,
+      logger,
+      heartbeatPeriodMs: 100,
+      silenceTimeoutMs: 1_000,
+    });
+    const [{ File: file, Position: pos }] = (await db.query('SHOW MASTER STATUS')) as [{ File: string; Position: number }];
+    const items: BinlogItem[] = [];
+    const collect = async (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        await reader.waitForItems(50, new AbortController().signal);
+        items.push(...reader.take(100));
+      }
+    };
+    reader.start({ file, pos });
+    try {
+      // Idle for longer than the silence timeout: the heartbeats keep it alive.
+      await collect(2_000);
+      expect(items.filter((i) => i.kind !== 'event')).toEqual([]);
+      expect(reader.connected).toBe(true);
+
+      // A frozen server is a half-open connection: nothing, not even a heartbeat.
+      process.kill(db.pid!, 'SIGSTOP');
+      try {
+        await waitFor(
+          async () => {
+            await collect(100);
+            return items.find((i) => i.kind === 'lost');
+          },
+          { timeoutMs: 10_000, what: 'the silent connection declared lost' },
+        );
+      } finally {
+        process.kill(db.pid!, 'SIGCONT');
+      }
+      const lost = items.find((i) => i.kind === 'lost') as Extract<BinlogItem, { kind: 'lost' }>;
+      expect(lost.error.message).toMatch(/No binlog event nor heartbeat for \d+ ms/);
+      expect(reader.connected).toBe(false);
+    } finally {
+      reader.stop();
+    }
   });
 });
 
