@@ -2,7 +2,8 @@
 // worker invocations in-process (dynalite, the embedded broker, a private
 // MariaDB): heartbeats that carry the position while captured tables are
 // quiet, a DDL statement the interpreter cannot read (fail, or skip when told
-// to), the server restarting under a running task, a connection gone silent,
+// to), the server restarting under a running task, a stored file the server
+// does not have (GTIDs then), a connection gone silent,
 // and the binlog purged
 // under a stored position (initial fails naming the fix, when_needed takes a
 // new snapshot).
@@ -191,6 +192,26 @@ describe('the server restarting', () => {
     await waitFor(async () => (await topicSize(topic)) >= 3, { timeoutMs: 30_000, what: 'the rows after the restart' });
     expect((await running).outcome).toBe('handed-off');
     expect((await readTopic(topic)).map((m) => keyPayload(m).id)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('a stored binlog file the server does not have', () => {
+  it('is resumed from the stored GTID position, as after a failover to another server of the topology', async () => {
+    const { db } = mariadb();
+    await db.query('CREATE TABLE inventory.failover (id INT PRIMARY KEY)');
+    await createConnector('failover', await connectorConfig('fo1', { 'table.include.list': 'inventory.failover' }));
+    const first = await invoke('failover', 1_500);
+    expect(first.outcome).toBe('handed-off');
+
+    const [{ g }] = (await db.query('SELECT @@gtid_binlog_pos AS g')) as [{ g: string }];
+    await db.query('INSERT INTO inventory.failover VALUES (1)');
+    await store.writeOffset('failover', { server: 'fo1' }, { file: 'other-bin.000042', pos: 4, gtids: g }, first.epoch!);
+    const second = invoke('failover', 2_500);
+    await waitFor(async () => (await topicSize('fo1.inventory.failover')) >= 1, { timeoutMs: 30_000, what: 'the row after the GTID position' });
+    expect((await second).outcome).toBe('handed-off');
+    expect((await readTopic('fo1.inventory.failover')).map((m) => [payload(m).op, keyPayload(m).id])).toEqual([['c', 1]]);
+    // From then on the offsets carry this server's own file names again.
+    expect((await store.readOffsets('failover'))[0]!.offset!.file).toMatch(/^binlog\.\d{6}$/);
   });
 });
 

@@ -9,7 +9,10 @@
 // group's last record, while still in the batch being built, is given the
 // committed offset when the group ends, so the common restart point is a
 // group boundary. The GTID position is tracked beside file/pos and stored in
-// `gtids`; restarts use file/pos, which the server's own events confirm.
+// `gtids`. Restarts use file/pos, which the server's own events confirm (and
+// the schema history orders by), except when the stored file is not on the
+// server, as after a failover to another server of the topology: then the
+// GTID position, until the first group end gives exact positions again.
 //
 // Rows: insert c, update u (a primary key change: d + tombstone + c), delete d +
 // tombstone (tombstones.on.delete). `row` in the source block numbers the rows
@@ -86,6 +89,8 @@ export class StreamingReader {
   private gtids: GtidTracker | null = null;
   private tx: Tx | null = null;
   private restartSkip: { event: number; row: number } | null = null;
+  /** Whether `committed` was confirmed by the server's events (not so after a start from GTIDs). */
+  private exact = true;
   private pending: BinlogItem[] = [];
   private pendingIndex = 0;
   /** A row event handed out in parts: its index in the group and the next row. */
@@ -113,13 +118,15 @@ export class StreamingReader {
     this.lastHeartbeat = rt.clock();
   }
 
-  async start(position: StreamingPosition): Promise<void> {
+  /** `viaGtids`: the stored file is not on this server; ask for the transactions after `position.gtids`. */
+  async start(position: StreamingPosition, viaGtids = false): Promise<void> {
     this.file = position.file;
     this.committed = { file: position.file, pos: position.pos };
-    this.gtids = await this.gtidTracker(position);
     this.restartSkip = position.event > 0 || position.row > 0 ? { event: position.event, row: position.row } : null;
-    this.rt.logger.info('streaming the binlog', { from: position, gtids: this.gtids?.toString() ?? null, serverId: this.rt.cfg.serverId });
-    this.reader.start({ file: position.file, pos: position.pos });
+    this.exact = !(viaGtids && position.gtids != null);
+    this.gtids = await this.gtidTracker(position);
+    this.rt.logger.info('streaming the binlog', { from: position, viaGtids: !this.exact, gtids: this.gtids?.toString() ?? null, serverId: this.rt.cfg.serverId });
+    this.reader.start(this.exact ? { file: position.file, pos: position.pos } : { gtids: position.gtids! });
   }
 
   /** The GTID position at `position`: stored with it, or asked of a MariaDB server. */
@@ -193,6 +200,7 @@ export class StreamingReader {
 
   private reconnect(): void {
     const from = this.tx ? this.tx.start : this.committed;
+    const gtids = this.tx ? this.tx.gtidsBefore : (this.gtids?.toString() ?? null);
     if (this.tx) {
       // The group in flight is read again: skip the row events it already sent.
       const sent = { event: this.tx.rowEvents, row: 0 };
@@ -201,8 +209,8 @@ export class StreamingReader {
       this.tx = null;
     }
     this.file = from.file;
-    this.rt.logger.info('reconnecting to the binlog', { from, skip: this.restartSkip, attempt: this.attempts });
-    this.reader.start({ file: from.file, pos: from.pos });
+    this.rt.logger.info('reconnecting to the binlog', { from, gtids: this.exact ? undefined : gtids, skip: this.restartSkip, attempt: this.attempts });
+    this.reader.start(this.exact || gtids === null ? { file: from.file, pos: from.pos } : { gtids });
   }
 
   /** False when a row event only partly fit into `out`. */
@@ -284,7 +292,10 @@ export class StreamingReader {
   private endGroup(nextPosition: number, out: SourceRecord[] | null): void {
     const tx = this.tx;
     this.tx = null;
-    if (nextPosition > 0) this.committed = { file: this.file, pos: nextPosition };
+    if (nextPosition > 0) {
+      this.committed = { file: this.file, pos: nextPosition };
+      this.exact = true;
+    }
     if (tx?.gtid && this.gtids) this.gtids.add(tx.gtid);
     if (out && this.txRecordIndex !== undefined) {
       const i = this.txRecordIndex;

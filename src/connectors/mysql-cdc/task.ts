@@ -132,14 +132,19 @@ export class MySqlCdcTask implements SourceTask {
   /** Streams from `position`; `catalog` is known when a snapshot just read it, else recovered from the history. */
   private async streamFrom(position: StreamingPosition, catalog: SchemaCatalog | null): Promise<void> {
     const rt = this.rt!;
-    const conn = await rt.sql();
+    let viaGtids = false;
     if (!catalog) {
-      const files = await binlogFiles(conn);
-      if (!files.includes(position.file)) return this.onPurged(position, new PurgedBinlogError(position, files));
+      const files = await binlogFiles(await rt.sql(), rt.cfg);
+      if (!files.includes(position.file)) {
+        // Another server of the topology (a failover) has other file names: its GTIDs tell.
+        if (!position.gtids) return this.onPurged(position, new PurgedBinlogError(position, files));
+        rt.logger.warn('the stored binlog file is not on this server; resuming from the stored GTID position', { position });
+        viaGtids = true;
+      }
     }
     const known = catalog ?? (await this.recoverCatalog(position));
     this.streaming = new StreamingReader(rt, known);
-    await this.streaming.start(position);
+    await this.streaming.start(position, viaGtids);
   }
 
   private async recoverCatalog(position: BinlogPosition): Promise<SchemaCatalog> {
