@@ -100,6 +100,23 @@ async function topicSize(topic: string): Promise<number> {
   }
 }
 
+/**
+ * Waits for `topic` to hold `count` records: while `running` (an invocation) lasts,
+ * then through further invocations, as hand-offs would start them.
+ */
+async function untilRecords(name: string, topic: string, count: number, running?: Promise<WorkerResult>): Promise<void> {
+  if (running) {
+    let ended = false;
+    const end = running.finally(() => (ended = true));
+    await waitFor(async () => ended || (await topicSize(topic)) >= count, { timeoutMs: 60_000, what: `${count} records in ${topic}` });
+    expect((await end).outcome).toBe('handed-off');
+  }
+  for (let i = 0; (await topicSize(topic)) < count; i++) {
+    if (i === 10) throw new Error(`${topic} holds fewer than ${count} records after 10 more invocations`);
+    expect((await invoke(name, 2_000)).outcome).toBe('handed-off');
+  }
+}
+
 interface Message {
   key: string | null;
   value: string | null;
@@ -133,11 +150,11 @@ describe('heartbeats', () => {
     const { db } = mariadb();
     await db.query('CREATE TABLE inventory.quiet (id INT PRIMARY KEY)');
     await createConnector('hb', await connectorConfig('hb1', { 'table.include.list': 'inventory.quiet', 'heartbeat.interval.ms': '200' }));
-    const running = invoke('hb', 3_000);
-    await waitFor(async () => (await topicSize('__debezium-heartbeat.hb1')) >= 2, { timeoutMs: 30_000, what: 'heartbeats' });
+    expect((await invoke('hb', 1_500)).outcome).toBe('handed-off');
     const [{ Position: before }] = (await db.query('SHOW MASTER STATUS')) as [{ Position: number }];
     await db.query('UPDATE inventory.products SET weight = weight + 1 WHERE id = 101');
-    expect((await running).outcome).toBe('handed-off');
+    expect((await invoke('hb', 2_000)).outcome).toBe('handed-off');
+    expect(await topicSize('__debezium-heartbeat.hb1')).toBeGreaterThanOrEqual(2);
 
     const beat = (await readTopic('__debezium-heartbeat.hb1'))[0]!;
     expect(JSON.parse(beat.key!)).toEqual({
@@ -169,9 +186,7 @@ describe('a DDL statement the interpreter cannot read', () => {
 
     await store.putConnectorConfig('ddlx', { name: 'ddlx', ...config, 'schema.history.internal.skip.unparseable.ddl': 'true' });
     await reconcile({ store, registry, invokeWorker: async () => {}, clock: Date.now, logger, coordinatorId: 'coord', env: {}, settings: defaultCoordinatorSettings });
-    const again = invoke('ddlx', 3_000);
-    await waitFor(async () => (await topicSize('ddlx1.inventory.copycat')) >= 1, { timeoutMs: 30_000, what: 'the insert after the skipped statement' });
-    expect((await again).outcome).toBe('handed-off');
+    await untilRecords('ddlx', 'ddlx1.inventory.copycat', 1, invoke('ddlx', 2_500));
     // Its structure comes from the server as it is now.
     expect(payload((await readTopic('ddlx1.inventory.copycat'))[0]!).after).toEqual({ id: 1, note: 'copied' });
   });
@@ -184,13 +199,14 @@ describe('the server restarting', () => {
     await createConnector('restart', await connectorConfig('rst1', { 'table.include.list': 'inventory.survivors' }));
     const topic = 'rst1.inventory.survivors';
     const running = invoke('restart', 6_000);
+    let ended = false;
+    void running.finally(() => (ended = true));
     await db.query('INSERT INTO inventory.survivors VALUES (1)');
-    await waitFor(async () => (await topicSize(topic)) >= 1, { timeoutMs: 30_000, what: 'the row before the restart' });
+    await waitFor(async () => ended || (await topicSize(topic)) >= 1, { timeoutMs: 30_000, what: 'the row before the restart' });
 
     await db.restart();
     await db.query('INSERT INTO inventory.survivors VALUES (2), (3)');
-    await waitFor(async () => (await topicSize(topic)) >= 3, { timeoutMs: 30_000, what: 'the rows after the restart' });
-    expect((await running).outcome).toBe('handed-off');
+    await untilRecords('restart', topic, 3, running);
     expect((await readTopic(topic)).map((m) => keyPayload(m).id)).toEqual([1, 2, 3]);
   });
 });
@@ -206,9 +222,7 @@ describe('a stored binlog file the server does not have', () => {
     const [{ g }] = (await db.query('SELECT @@gtid_binlog_pos AS g')) as [{ g: string }];
     await db.query('INSERT INTO inventory.failover VALUES (1)');
     await store.writeOffset('failover', { server: 'fo1' }, { file: 'other-bin.000042', pos: 4, gtids: g }, first.epoch!);
-    const second = invoke('failover', 2_500);
-    await waitFor(async () => (await topicSize('fo1.inventory.failover')) >= 1, { timeoutMs: 30_000, what: 'the row after the GTID position' });
-    expect((await second).outcome).toBe('handed-off');
+    await untilRecords('failover', 'fo1.inventory.failover', 1, invoke('failover', 2_500));
     expect((await readTopic('fo1.inventory.failover')).map((m) => [payload(m).op, keyPayload(m).id])).toEqual([['c', 1]]);
     // From then on the offsets carry this server's own file names again.
     expect((await store.readOffsets('failover'))[0]!.offset!.file).toMatch(/^binlog\.\d{6}$/);
@@ -295,9 +309,7 @@ describe('the binlog purged under a stored position', () => {
 
     await store.putConnectorConfig('purge', { name: 'purge', ...config, 'snapshot.mode': 'when_needed' });
     await reconcile({ store, registry, invokeWorker: async () => {}, clock: Date.now, logger, coordinatorId: 'coord', env: {}, settings: defaultCoordinatorSettings });
-    const again = invoke('purge', 3_000);
-    await waitFor(async () => (await topicSize(topic)) >= 5, { timeoutMs: 30_000, what: 'the new snapshot' });
-    expect((await again).outcome).toBe('handed-off');
+    await untilRecords('purge', topic, 5, invoke('purge', 2_500));
     const records = (await readTopic(topic)).slice(2).map(payload);
     expect(records.map((p) => [p.op, p.after.id])).toEqual([
       ['r', 1],

@@ -193,23 +193,27 @@ describe('the initial snapshot', () => {
   it('continues a snapshot cut short by the deadline after its last acknowledged row, reading no row twice', async () => {
     const { db } = mariadb();
     await db.query('CREATE TABLE IF NOT EXISTS inventory.big (id INT PRIMARY KEY, label VARCHAR(20))');
-    await db.query(`INSERT INTO inventory.big VALUES ${Array.from({ length: 3000 }, (_, i) => `(${i + 1}, 'row ${i + 1}')`).join(',')}`);
-    // Small chunks and batches: the first invocations end in the middle of the table.
-    await createConnector('resume', 'resume1', { 'table.include.list': 'inventory.big', 'snapshot.chunk.size': '7', 'max.batch.size': '5', 'include.schema.changes': 'false' });
+    const total = 4000;
+    await db.query(`INSERT INTO inventory.big VALUES ${Array.from({ length: total }, (_, i) => `(${i + 1}, 'row ${i + 1}')`).join(',')}`);
+    // Small chunks and batches: invocations end in the middle of the table.
+    await createConnector('resume', 'resume1', { 'table.include.list': 'inventory.big', 'snapshot.chunk.size': '7', 'max.batch.size': '2', 'include.schema.changes': 'false' });
     const outcomes: WorkerResult[] = [];
+    const midTable: unknown[] = [];
     let read: Message[] = [];
-    for (let i = 0; i < 20 && read.length < 3000; i++) {
-      outcomes.push(await invoke('resume', 1_500));
+    for (let i = 0; i < 40 && read.length < total; i++) {
+      outcomes.push(await invoke('resume', 1_200));
       const [offset] = await store.readOffsets('resume');
-      if (i === 0) expect(offset!.offset).toMatchObject({ snapshot: true, snapshot_table: 'inventory.big', snapshot_completed: false });
+      if (offset?.offset?.snapshot_completed === false) midTable.push(offset.offset);
       read = await readTopic('resume1.inventory.big');
     }
     expect(outcomes.length).toBeGreaterThan(1);
+    expect(midTable.length).toBeGreaterThan(0);
+    expect(midTable[0]).toMatchObject({ snapshot: true, snapshot_table: 'inventory.big', snapshot_last_key: expect.stringMatching(/^\[\d+\]$/) });
     expect(outcomes.every((o) => o.outcome === 'handed-off')).toBe(true);
     const ids = read.map((m) => keyPayload(m).id as number);
     const counts = new Map<number, number>();
     for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-    expect(counts.size).toBe(3000);
+    expect(counts.size).toBe(total);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(payload(read[0]!).source.snapshot).toBe('first');

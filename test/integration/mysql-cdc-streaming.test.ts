@@ -96,6 +96,23 @@ async function topicSize(topic: string): Promise<number> {
   }
 }
 
+/**
+ * Waits for `topic` to hold `count` records: while `running` (an invocation) lasts,
+ * then through further invocations, as hand-offs would start them.
+ */
+async function untilRecords(name: string, topic: string, count: number, running?: Promise<WorkerResult>): Promise<void> {
+  if (running) {
+    let ended = false;
+    const end = running.finally(() => (ended = true));
+    await waitFor(async () => ended || (await topicSize(topic)) >= count, { timeoutMs: 60_000, what: `${count} records in ${topic}` });
+    expect((await end).outcome).toBe('handed-off');
+  }
+  for (let i = 0; (await topicSize(topic)) < count; i++) {
+    if (i === 10) throw new Error(`${topic} holds fewer than ${count} records after 10 more invocations`);
+    expect((await invoke(name, 2_000)).outcome).toBe('handed-off');
+  }
+}
+
 interface Message {
   key: string | null;
   value: string | null;
@@ -129,15 +146,14 @@ describe('streaming the binlog', () => {
     const { db } = mariadb();
     await createConnector('crud', await connectorConfig('crud1', { 'table.include.list': 'inventory.customers' }));
     const topic = 'crud1.inventory.customers';
-    const running = invoke('crud', 4_000);
-    await waitFor(async () => (await topicSize(topic)) >= 4, { timeoutMs: 30_000, what: 'the snapshot of customers' });
+    await untilRecords('crud', topic, 4, invoke('crud', 1_500));
+    const running = invoke('crud', 3_000);
 
     await db.query("INSERT INTO inventory.customers (id, first_name, last_name, email) VALUES (1005, 'Zoë', 'Ørsted', 'zoe@example.com')");
     await db.query("UPDATE inventory.customers SET email = 'zoe@example.org' WHERE id = 1005");
     await db.query('UPDATE inventory.customers SET id = 2005 WHERE id = 1005');
     await db.query('DELETE FROM inventory.customers WHERE id = 2005');
-    await waitFor(async () => (await topicSize(topic)) >= 4 + 1 + 1 + 3 + 2, { timeoutMs: 30_000, what: 'the streamed changes' });
-    expect((await running).outcome).toBe('handed-off');
+    await untilRecords('crud', topic, 4 + 1 + 1 + 3 + 2, running);
 
     const changes = (await readTopic(topic)).slice(4);
     expect(changes.map((m) => payload(m)?.op ?? null)).toEqual(['c', 'u', 'd', null, 'c', 'd', null]);
@@ -213,9 +229,7 @@ describe('streaming the binlog', () => {
     await db.query(`INSERT INTO inventory.midtx VALUES ${Array.from({ length: 25 }, (_, i) => `(${i + 1})`).join(',')}`);
     await store.writeOffset('midtx', { server: 'midtx1' }, { file, pos, event: 0, row: 10 }, first.epoch!);
 
-    const second = invoke('midtx', 2_000);
-    await waitFor(async () => (await topicSize('midtx1.inventory.midtx')) >= 15, { timeoutMs: 30_000, what: 'the rest of the transaction' });
-    expect((await second).outcome).toBe('handed-off');
+    await untilRecords('midtx', 'midtx1.inventory.midtx', 15, invoke('midtx', 2_000));
     const records = await readTopic('midtx1.inventory.midtx');
     expect(records.map((m) => keyPayload(m).id)).toEqual(Array.from({ length: 15 }, (_, i) => i + 11));
     expect(records.map((m) => payload(m).source.row)).toEqual(Array.from({ length: 15 }, (_, i) => i + 10));
@@ -230,18 +244,15 @@ describe('streaming the binlog', () => {
     await db.query('CREATE TABLE inventory.gadgets (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL)');
     await createConnector('ddl', await connectorConfig('ddl1', { 'table.include.list': 'inventory.gadgets' }));
     const topic = 'ddl1.inventory.gadgets';
-    const first = invoke('ddl', 3_000);
+    const first = invoke('ddl', 2_500);
     await db.query("INSERT INTO inventory.gadgets VALUES (1, 'lever')");
-    await waitFor(async () => (await topicSize(topic)) >= 1, { timeoutMs: 30_000, what: 'the first insert' });
-    expect((await first).outcome).toBe('handed-off');
+    await untilRecords('ddl', topic, 1, first);
 
     // No invocation runs: the next one resumes before all of this.
     await db.query("INSERT INTO inventory.gadgets VALUES (2, 'pulley')");
     await db.query("ALTER TABLE inventory.gadgets ADD COLUMN weight_g INT NOT NULL DEFAULT 0 COMMENT 'grams'");
     await db.query("INSERT INTO inventory.gadgets VALUES (3, 'wedge', 250)");
-    const second = invoke('ddl', 3_000);
-    await waitFor(async () => (await topicSize(topic)) >= 3, { timeoutMs: 30_000, what: 'the rows around the ALTER' });
-    expect((await second).outcome).toBe('handed-off');
+    await untilRecords('ddl', topic, 3, invoke('ddl', 2_500));
 
     const rows = (await readTopic(topic)).map((m) => JSON.parse(m.value!));
     expect(rows.map((r) => r.payload.after)).toEqual([
@@ -262,8 +273,7 @@ describe('streaming the binlog', () => {
     // A third start recovers the new structure from the history alone.
     const third = invoke('ddl', 2_500);
     await db.query("INSERT INTO inventory.gadgets VALUES (4, 'screw', 5)");
-    await waitFor(async () => (await topicSize(topic)) >= 4, { timeoutMs: 30_000, what: 'the insert after the restart' });
-    expect((await third).outcome).toBe('handed-off');
+    await untilRecords('ddl', topic, 4, third);
     expect(payload((await readTopic(topic))[3]!).after).toEqual({ id: 4, name: 'screw', weight_g: 5 });
   });
 });
