@@ -295,6 +295,9 @@ describe('a user without the grants', () => {
     expect(problems['database.user']!.join('\n')).toMatch(/BINLOG MONITOR/);
     expect(problems['database.user']!.join('\n')).toMatch(/REPLICATION SLAVE/);
     expect(await connector.validate(await connectorConfig('grants1'))).toEqual({});
+    const refused = await connector.validate({ ...config, 'database.password': 'wrong' });
+    expect(Object.keys(refused)).toEqual(['database.user']);
+    expect(refused['database.user']![0]).toMatch(/refused database.user 'cdc_none'.*Access denied/);
     const unreachable = await connector.validate({ ...config, 'database.port': '1' });
     expect(Object.keys(unreachable)).toEqual(['database.hostname']);
     expect(unreachable['database.hostname']![0]).toMatch(/Unable to connect to the server at 127\.0\.0\.1:1: ECONNREFUSED/);

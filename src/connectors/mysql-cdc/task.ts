@@ -16,7 +16,6 @@
 // Every record leaves through one EventDispatcher: data changes, schema
 // changes and heartbeats, with Debezium's keys, envelopes and source blocks.
 
-import type { Kafka } from 'kafkajs';
 import { ConnectError } from '../../connect/errors.js';
 import type { SourceTask, SourceTaskContext } from '../../connect/plugin.js';
 import { sourceRecord, type Header, type SourceOffset, type SourcePartition, type SourceRecord } from '../../connect/record.js';
@@ -63,7 +62,6 @@ export interface CdcRuntime {
 export class MySqlCdcTask implements SourceTask {
   private rt: CdcRuntime | undefined;
   private connection: SqlConnection | undefined;
-  private kafka: Kafka | undefined;
   private snapshot: SnapshotReader | undefined;
   private streaming: StreamingReader | undefined;
   /** initial_only after its snapshot: nothing more to read. */
@@ -84,8 +82,8 @@ export class MySqlCdcTask implements SourceTask {
     const token = config[SNAPSHOT_TOKEN_KEY] ?? null;
     const historyTopic = cfg.history.kafkaTopic ?? defaultHistoryTopic(cfg.topicPrefix);
     const brokers = cfg.history.bootstrapServers ? bootstrapServers({ KAFKA_BOOTSTRAP_SERVERS: cfg.history.bootstrapServers }) : bootstrapServers();
-    this.kafka = createKafka({ brokers, clientId: `slipway-${cfg.topicPrefix}-schema-history`, logger });
-    const history = new SchemaHistory(new KafkaHistoryLog(this.kafka, brokers.join(','), historyTopic, cfg.topicPrefix, logger), cfg.topicPrefix, logger);
+    const kafka = createKafka({ brokers, clientId: `slipway-${cfg.topicPrefix}-schema-history`, logger });
+    const history = new SchemaHistory(new KafkaHistoryLog(kafka, brokers.join(','), historyTopic, cfg.topicPrefix, logger), cfg.topicPrefix, logger);
     const rt: CdcRuntime = {
       cfg,
       kind: this.kind,
@@ -154,7 +152,7 @@ export class MySqlCdcTask implements SourceTask {
     // No history (a new topic, a lost one, or offsets from elsewhere): today's structure,
     // recorded at this position so that the next start finds it.
     rt.logger.warn('no schema history at the stored position; using the current table structures from the server', { position });
-    const catalog = await readServerCatalog(await rt.sql(), rt.cfg.filters, rt.logger);
+    const catalog = await readServerCatalog(await rt.sql(), rt.cfg.filters, rt.logger, rt.cfg);
     await rt.history.recordSnapshot(position, catalog.catalog);
     return catalog.catalog;
   }
@@ -171,7 +169,7 @@ export class MySqlCdcTask implements SourceTask {
   }
 
   private async oldestPosition(): Promise<StreamingPosition> {
-    const files = await binlogFiles(await this.rt!.sql());
+    const files = await binlogFiles(await this.rt!.sql(), this.rt!.cfg);
     if (files.length === 0) throw new ConnectError('The server has no binary log: start it with log_bin, binlog_format=ROW and binlog_row_image=FULL');
     return { file: files[0]!, pos: 4, event: 0, row: 0 };
   }
