@@ -8,13 +8,13 @@
 // and binlog settings other than log_bin + ROW + FULL (database.hostname).
 
 import { randomUUID } from 'node:crypto';
-import { ConfigError } from '../../connect/errors.js';
+import { ConfigError, ConnectError } from '../../connect/errors.js';
 import type { ConfigProblems, SourceConnector, SourceTask, TaskConfig } from '../../connect/plugin.js';
 import type { ConnectorRegistration } from '../../connect/registry.js';
-import { accessProblem, type MysqlError } from './binlog.js';
+import type { MysqlError } from './binlog.js';
 import { mysqlCdcConfig, resolveMySqlConfig } from './config.js';
 import type { ConnectorKind } from './envelope.js';
-import { binlogSettingProblems, openConnection } from './snapshot.js';
+import { binlogSettingProblems, binlogStatus, openConnection } from './snapshot.js';
 import { MySqlCdcTask, SNAPSHOT_TOKEN_KEY } from './task.js';
 
 export const MYSQL_CONNECTOR_CLASS = 'io.debezium.connector.mysql.MySqlConnector';
@@ -89,11 +89,10 @@ export class MySqlCdcConnector implements SourceConnector {
 async function missingGrants(conn: Awaited<ReturnType<typeof openConnection>>, user: string): Promise<string[]> {
   const out: string[] = [];
   try {
-    await conn.query('SHOW MASTER STATUS');
+    await binlogStatus(conn, { user });
   } catch (err) {
-    const problem = accessProblem(err as MysqlError, { user });
-    if (!problem) throw err;
-    out.push(problem.message);
+    if (!(err instanceof ConnectError) || err.code !== 'CONFIG_INVALID') throw err;
+    out.push(err.message);
   }
   const [rows] = (await conn.query('SHOW GRANTS FOR CURRENT_USER()')) as unknown as [Array<Record<string, string>>];
   const lines = rows.map((r) => String(Object.values(r)[0] ?? ''));

@@ -85,6 +85,16 @@ export async function binlogFiles(conn: SqlConnection, cfg: Pick<MySqlCdcConfig,
   return rows.map((r) => r.Log_name);
 }
 
+/** The server's current binlog file and position (MySQL 8.4 renamed SHOW MASTER STATUS to SHOW BINARY LOG STATUS). */
+export async function binlogStatus(conn: SqlConnection, cfg: Pick<MySqlCdcConfig, 'user'>): Promise<Array<{ File: string; Position: number | string }>> {
+  try {
+    return await query(conn, cfg, 'SHOW MASTER STATUS');
+  } catch (err) {
+    if ((err as MysqlError).errno !== 1064) throw err;
+    return query(conn, cfg, 'SHOW BINARY LOG STATUS');
+  }
+}
+
 /** What a binlog reader needs of the server's settings; each problem names the setting to change. */
 export async function binlogSettingProblems(conn: SqlConnection): Promise<string[]> {
   const rows = await query<Array<Record<string, unknown>>>(conn, { user: '' }, 'SELECT @@log_bin AS log_bin, @@binlog_format AS format, @@binlog_row_image AS image');
@@ -213,7 +223,7 @@ export class SnapshotReader {
     this.serverId = Number(server?.id ?? 0);
     await query(conn, cfg, 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     if (progress === null) {
-      const [master] = await query<Array<{ File: string; Position: number | string }>>(conn, cfg, 'SHOW MASTER STATUS');
+      const [master] = await binlogStatus(conn, cfg);
       if (!master) throw new ConnectError('The server writes no binary log (SHOW MASTER STATUS is empty): start it with log_bin, binlog_format=ROW and binlog_row_image=FULL', { code: 'CONFIG_INVALID' });
       await query(conn, cfg, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
       const status = await query<Array<{ Variable_name: string; Value: string }>>(conn, cfg, "SHOW STATUS LIKE 'binlog_snapshot_%'");
