@@ -39,7 +39,8 @@ import type { MySqlCdcConfig, MySqlFilters } from './config.js';
 import { catalogOf, type SchemaCatalog, type TableId } from './ddl.js';
 import { snapshotCompletedOffset, snapshotOffset, type BinlogPosition, type KeyValue, type SnapshotProgress } from './offsets.js';
 import { tableSchemaFromCreateTable, type Row, type TableRecordSchemas, type TableSchema } from './table-schema.js';
-import type { CdcRuntime, EventSource } from './task.js';
+import type { SourceInfo } from './envelope.js';
+import type { CdcRuntime } from './task.js';
 
 export type SqlConnection = mysql.Connection;
 
@@ -270,8 +271,10 @@ export class SnapshotReader {
     }
   }
 
-  private source(id: TableId | null, marker: EventSource['snapshot']): EventSource {
+  private source(id: TableId | null, marker: SourceInfo['snapshot']): SourceInfo {
     return {
+      version: this.rt.dispatcher.version,
+      name: this.rt.dispatcher.serverName,
       tsMs: this.rt.clock(),
       snapshot: marker,
       db: id?.db ?? '',

@@ -39,7 +39,8 @@ import { streamingOffset, type BinlogPosition, type StreamingPosition } from './
 import { databaseChanges } from './schema-history.js';
 import { loadTableSchema } from './snapshot.js';
 import type { TableSchema } from './table-schema.js';
-import type { CdcRuntime, EventSource } from './task.js';
+import type { SourceInfo } from './envelope.js';
+import type { CdcRuntime } from './task.js';
 
 /** The stored binlog position is no longer on the server. */
 export class PurgedBinlogError extends ConnectError {
@@ -360,7 +361,9 @@ export class StreamingReader {
     const captured = changes.filter((c) => cfg.filters.table(c.table.db, c.table.table));
     if (!cfg.includeSchemaChanges || (captured.length === 0 && changes.length > 0)) return;
     const databaseName = captured[0]?.table.db ?? databases[0] ?? e.schema;
-    const info: EventSource = {
+    const info: SourceInfo = {
+      version: dispatcher.version,
+      name: dispatcher.serverName,
       tsMs: e.timestamp,
       db: databaseName,
       table: captured.length > 0 ? [...new Set(captured.map((c) => c.table.table))].join(',') : null,
@@ -406,6 +409,7 @@ export class StreamingReader {
     const table = await this.tableSchema(db, name);
     if (!table) return true;
     const { dispatcher } = this.rt;
+    const { version, serverName } = dispatcher;
     const schemas = dispatcher.recordSchemas(table);
     const tsSec = (this.lastTsSec = Math.floor(e.timestamp / 1000));
     const before = out.length;
@@ -418,7 +422,7 @@ export class StreamingReader {
         return false;
       }
       const offset = this.groupOffset(tx, index, r + 1, tsSec);
-      const info: EventSource = { tsMs: e.timestamp, db, table: name, serverId: tx.serverId, gtid: tx.gtid, file: this.file, pos: position, row: r, thread: tx.thread };
+      const info: SourceInfo = { version, name: serverName, tsMs: e.timestamp, db, table: name, serverId: tx.serverId, gtid: tx.gtid, file: this.file, pos: position, row: r, thread: tx.thread };
       if (kind === 'writerows') out.push(dispatcher.create(schemas, (e as WriteRowsEvent).rows[r]!, info, offset));
       else if (kind === 'deleterows') out.push(...dispatcher.delete(schemas, (e as DeleteRowsEvent).rows[r]!, info, offset));
       else {

@@ -224,22 +224,23 @@ function idle(ms: number, signal: AbortSignal): Promise<void> {
 
 // ---- the one dispatcher of every emit --------------------------------------------------------------------
 
-/** Where one row change came from, less what the dispatcher knows itself. */
-export type EventSource = Omit<SourceInfo, 'version' | 'name'>;
-
 export class EventDispatcher {
   readonly partition: SourcePartition;
+  /** source.name: the topic prefix. */
+  readonly serverName: string;
   private readonly schemas = new WeakMap<TableSchema, TableRecordSchemas>();
   private readonly heartbeatKey;
 
   constructor(
     private readonly cfg: MySqlCdcConfig,
     private readonly kind: ConnectorKind,
-    private readonly version: string,
+    /** source.version */
+    readonly version: string,
     private readonly logger: Logger,
     private readonly clock: () => number,
   ) {
     this.partition = sourcePartitionOf(cfg.topicPrefix);
+    this.serverName = cfg.topicPrefix;
     this.heartbeatKey = makeHeartbeatKey(cfg.topicPrefix);
   }
 
@@ -254,13 +255,9 @@ export class EventDispatcher {
     return s;
   }
 
-  private source(info: EventSource) {
-    return makeSource(this.kind, { ...info, version: this.version, name: this.cfg.topicPrefix });
-  }
-
-  private change(schemas: TableRecordSchemas, op: Op, key: unknown, before: Row | null, after: Row | null, info: EventSource, offset: SourceOffset, headers: Header[] = []): SourceRecord {
+  private change(schemas: TableRecordSchemas, op: Op, key: unknown, before: Row | null, after: Row | null, info: SourceInfo, offset: SourceOffset, headers: Header[] = []): SourceRecord {
     const envelope = envelopeSchema(schemas.valueSchema, this.kind);
-    const value = makeEnvelope(envelope, op, before && schemas.value(before), after && schemas.value(after), this.source(info), this.clock());
+    const value = makeEnvelope(envelope, op, before && schemas.value(before), after && schemas.value(after), makeSource(this.kind, info), this.clock());
     return sourceRecord({ topic: schemas.topic, keySchema: schemas.keySchema, key, valueSchema: envelope, value, sourcePartition: this.partition, sourceOffset: offset, headers });
   }
 
@@ -269,23 +266,23 @@ export class EventDispatcher {
   }
 
   /** A snapshot read (op r). */
-  read(schemas: TableRecordSchemas, row: Row, info: EventSource, offset: SourceOffset): SourceRecord {
+  read(schemas: TableRecordSchemas, row: Row, info: SourceInfo, offset: SourceOffset): SourceRecord {
     return this.change(schemas, 'r', schemas.key(row), null, row, info, offset);
   }
 
-  create(schemas: TableRecordSchemas, row: Row, info: EventSource, offset: SourceOffset): SourceRecord {
+  create(schemas: TableRecordSchemas, row: Row, info: SourceInfo, offset: SourceOffset): SourceRecord {
     return this.change(schemas, 'c', schemas.key(row), null, row, info, offset);
   }
 
   /** A delete, and its tombstone unless tombstones.on.delete=false. */
-  delete(schemas: TableRecordSchemas, row: Row, info: EventSource, offset: SourceOffset, headers: Header[] = []): SourceRecord[] {
+  delete(schemas: TableRecordSchemas, row: Row, info: SourceInfo, offset: SourceOffset, headers: Header[] = []): SourceRecord[] {
     const key = schemas.key(row);
     const d = this.change(schemas, 'd', key, row, null, info, offset, headers);
     return this.cfg.tombstonesOnDelete && key !== null ? [d, this.tombstone(schemas, key, offset)] : [d];
   }
 
   /** An update; one that changes the primary key is a delete (+ tombstone) and a create, as Debezium emits it. */
-  update(schemas: TableRecordSchemas, before: Row, after: Row, info: EventSource, offset: SourceOffset): SourceRecord[] {
+  update(schemas: TableRecordSchemas, before: Row, after: Row, info: SourceInfo, offset: SourceOffset): SourceRecord[] {
     const oldKey = schemas.key(before);
     const newKey = schemas.key(after);
     if (oldKey === null || newKey === null || oldKey.equals(newKey)) return [this.change(schemas, 'u', newKey, before, after, info, offset)];
@@ -296,9 +293,9 @@ export class EventDispatcher {
   }
 
   /** A schema change event to the topic named topic.prefix, keyed by the database. */
-  schemaChange(databaseName: string, ddl: string, changes: readonly TableChange[], info: EventSource, offset: SourceOffset): SourceRecord {
+  schemaChange(databaseName: string, ddl: string, changes: readonly TableChange[], info: SourceInfo, offset: SourceOffset): SourceRecord {
     const key = makeSchemaChangeKey(this.kind, databaseName);
-    const value = makeSchemaChangeValue(this.kind, { source: this.source(info), tsMs: info.tsMs, databaseName, ddl, tableChanges: changes });
+    const value = makeSchemaChangeValue(this.kind, { source: makeSource(this.kind, info), tsMs: info.tsMs, databaseName, ddl, tableChanges: changes });
     return sourceRecord({ topic: this.cfg.topicPrefix, keySchema: key.schema, key, valueSchema: value.schema, value, sourcePartition: this.partition, sourceOffset: offset });
   }
 
