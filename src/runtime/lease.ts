@@ -30,6 +30,7 @@ export class LeaseKeeper {
   private timer: NodeJS.Timeout | undefined;
   private lostReason: string | undefined;
   private renewing: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(private readonly opts: LeaseKeeperOptions) {
     this.grant = opts.grant;
@@ -51,8 +52,15 @@ export class LeaseKeeper {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Stops renewing and waits for a renewal in flight, so none lands after a release. */
+  async quiesce(): Promise<void> {
+    this.stop();
+    await this.renewing;
   }
 
   /** True while this invocation may write: not fenced and not near expiry. */
@@ -67,7 +75,7 @@ export class LeaseKeeper {
 
   /** Renew now (also used before a final commit). Concurrent callers share one write. */
   renew(): Promise<void> {
-    if (this.lost) return Promise.resolve();
+    if (this.lost || this.stopped) return Promise.resolve();
     this.renewing ??= this.doRenew().finally(() => (this.renewing = undefined));
     return this.renewing;
   }
@@ -78,7 +86,10 @@ export class LeaseKeeper {
       this.grant = await store.renewLease(connector, task, this.grant.epoch, ttlMs);
       await this.opts.onRenewed?.(this.grant);
     } catch (err) {
-      if (err instanceof FencedError) this.markLost(`fenced: ${err.message}`);
+      // After stop() the invocation is releasing the lease itself: not a loss.
+      if (err instanceof FencedError) {
+        if (!this.stopped) this.markLost(`fenced: ${err.message}`);
+      }
       // A failed renewal (throttling, network) is retried by the next tick; the lease
       // stays usable only until isValid() says it is too close to expiry.
       else logger.warn('lease renewal failed; will retry', { err });

@@ -288,7 +288,7 @@ class TaskRun {
     const { connector, task } = this.event;
     await this.invokeSuccessor();
     await this.commit();
-    this.lease.stop();
+    await this.lease.quiesce();
     await this.deps.store.releaseLease(connector, task, this.epoch);
     this.log.info('handed off', { reason, epoch: this.epoch, records: this.records });
     return this.result('handed-off', reason);
@@ -313,7 +313,7 @@ class TaskRun {
   private async finish(outcome: 'paused' | 'stopped', reason: string): Promise<WorkerResult> {
     const { connector, task } = this.event;
     if (outcome === 'paused') await this.deps.store.setTaskState(connector, task, this.epoch, { state: 'PAUSED' });
-    this.lease.stop();
+    await this.lease.quiesce();
     await this.deps.store.releaseLease(connector, task, this.epoch);
     this.log.info('task stopped', { reason, epoch: this.epoch });
     return this.result(outcome, reason);
@@ -331,7 +331,7 @@ class TaskRun {
       // What Kafka acknowledged before the failure is stored, so a restart repeats none of it.
       await this.commit();
       await this.deps.store.setTaskState(connector, task, this.epoch, { state: 'FAILED', trace, workerId: this.deps.workerId });
-      this.lease.stop();
+      await this.lease.quiesce();
       await this.deps.store.releaseLease(connector, task, this.epoch);
     } catch (writeErr) {
       this.log.warn('could not record the failure', { err: writeErr });
