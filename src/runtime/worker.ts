@@ -251,9 +251,14 @@ class TaskRun {
       await this.deps.store.addConnectorTopics(this.event.connector, unseen);
       for (const t of unseen) this.topicsRecorded.add(t);
     }
-    // Checked right before the write: a zombie that lost its lease sends nothing.
-    if (!this.lease.isValid()) throw new FencedError('lease lost before produce');
-    await this.producer!.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    // One request per slice of at most SEND_SLICE_BYTES: kafkajs puts a partition's messages
+    // of one send into one record batch, which must stay under the broker's
+    // message.max.bytes (1 MB by default). Slices go out in order, each acknowledged.
+    for (const slice of slicesBySize(byTopic, SEND_SLICE_BYTES)) {
+      // Checked right before each write: a zombie that lost its lease sends nothing.
+      if (!this.lease.isValid()) throw new FencedError('lease lost before produce');
+      await this.producer!.sendBatch({ acks: -1, topicMessages: slice });
+    }
     // The last offset per source partition, keyed once per partition object, not per record.
     const lastByPartition = new Map<SourcePartition, SourceRecord>();
     for (const record of batch) lastByPartition.set(record.sourcePartition, record);
@@ -351,6 +356,37 @@ class TaskRun {
     }
     await this.producer?.disconnect().catch((err: unknown) => this.log.warn('producer disconnect failed', { err }));
   }
+}
+
+/** Bytes per produce request; a record batch per partition stays well under 1 MB. */
+const SEND_SLICE_BYTES = 512 * 1024;
+
+/** Splits one poll's messages into consecutive slices of about maxBytes, keeping their order. */
+export function slicesBySize(byTopic: Map<string, Message[]>, maxBytes: number): { topic: string; messages: Message[] }[][] {
+  const slices: { topic: string; messages: Message[] }[][] = [];
+  let current: { topic: string; messages: Message[] }[] = [];
+  let size = 0;
+  for (const [topic, messages] of byTopic) {
+    let entry: { topic: string; messages: Message[] } | undefined;
+    for (const m of messages) {
+      const bytes = 64 + sizeOf(m.key) + sizeOf(m.value);
+      if (size > 0 && size + bytes > maxBytes) {
+        slices.push(current);
+        current = [];
+        entry = undefined;
+        size = 0;
+      }
+      if (!entry) current.push((entry = { topic, messages: [] }));
+      entry.messages.push(m);
+      size += bytes;
+    }
+  }
+  if (current.length > 0) slices.push(current);
+  return slices;
+}
+
+function sizeOf(v: Message['key'] | Message['value']): number {
+  return v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
 }
 
 /** Header values as bytes: strings and buffers as they are, anything else as JSON. */
