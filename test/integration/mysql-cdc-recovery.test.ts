@@ -7,143 +7,15 @@
 // and the binlog purged
 // under a stored position (initial fails naming the fix, when_needed takes a
 // new snapshot).
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BinlogReader, type BinlogItem } from '../../src/connectors/mysql-cdc/binlog.js';
-import { startDynalite, type RunningDynalite } from '../../src/local/dynamo.js';
-import { createLogger } from '../../src/logging.js';
-import { defaultCoordinatorSettings, reconcile } from '../../src/runtime/coordinator.js';
-import { createRuntimeRegistry } from '../../src/runtime/plugins.js';
-import { runWorkerInvocation, type WorkerDeps, type WorkerEvent, type WorkerResult } from '../../src/runtime/worker.js';
-import { Store, createDynamoClient, ensureTable } from '../../src/store/index.js';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
 import { waitFor } from '../helpers/env.js';
-import { useTestMariaDb } from '../helpers/mariadb.js';
 
-const logger = createLogger('test', { level: 'silent' });
-const registry = createRuntimeRegistry();
-let dynamo: RunningDynalite;
-let client: DynamoDBClient;
-let store: Store;
-let broker: TestBroker;
-let kafka: Kafka;
+import { defaultCoordinatorSettings, reconcile } from '../../src/runtime/coordinator.js';
+import { connectorConfig, createConnector, invoke, keyPayload, logger, payload, readTopic, registry, store, takeServerId, topicSize, untilRecords, useCdcHarness } from '../helpers/cdc.js';
 
-beforeAll(async () => {
-  [dynamo, broker] = await Promise.all([startDynalite(), startTestBroker()]);
-  client = createDynamoClient({ AWS_ENDPOINT_URL: dynamo.endpoint });
-  await ensureTable(client, 'slipway');
-  store = new Store({ client, table: 'slipway' });
-  kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-});
+const mariadb = useCdcHarness({ serverIdBase: 7400 });
 
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-  await broker?.close();
-});
-
-const mariadb = useTestMariaDb({ inventory: true });
-let nextServerId = 7400;
-
-function workerDeps(successors: WorkerEvent[] = []): WorkerDeps {
-  return {
-    store,
-    registry,
-    kafka,
-    invokeSuccessor: async (e) => void successors.push(e),
-    clock: Date.now,
-    logger,
-    workerId: 'test-host:1',
-    env: {},
-    settings: { leaseTtlMs: 10_000, renewIntervalMs: 500, safetyBufferMs: 300, offsetFlushIntervalMs: 100, handoffWaitMs: 1_000 },
-  };
-}
-
-async function connectorConfig(prefix: string, extra: Record<string, string> = {}, grants?: 'none'): Promise<Record<string, string>> {
-  const user = await mariadb().db.createCdcUser(grants ? `cdc_${grants}` : 'cdc', 'cdc-pw', grants ? { grants } : {});
-  return {
-    'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-    'database.hostname': user.host,
-    'database.port': String(user.port),
-    'database.user': user.user,
-    'database.password': user.password,
-    'database.server.id': String(nextServerId++),
-    'topic.prefix': prefix,
-    'database.include.list': 'inventory',
-    'schema.history.internal.kafka.bootstrap.servers': broker.bootstrap,
-    'schema.history.internal.kafka.topic': `${prefix}.history`,
-    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    ...extra,
-  };
-}
-
-/** A connector on the test MariaDB, its task items written by the coordinator as in production. */
-async function createConnector(name: string, config: Record<string, string>): Promise<void> {
-  await store.createConnector(name, { name, ...config });
-  await reconcile({ store, registry, invokeWorker: async () => {}, clock: Date.now, logger, coordinatorId: 'coord', env: {}, settings: defaultCoordinatorSettings });
-}
-
-function invoke(name: string, ms: number, successors: WorkerEvent[] = []): Promise<WorkerResult> {
-  return runWorkerInvocation({ connector: name, task: 0 }, () => ms, workerDeps(successors));
-}
-
-async function topicSize(topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/**
- * Waits for `topic` to hold `count` records: while `running` (an invocation) lasts,
- * then through further invocations, as hand-offs would start them.
- */
-async function untilRecords(name: string, topic: string, count: number, running?: Promise<WorkerResult>): Promise<void> {
-  if (running) {
-    let ended = false;
-    const end = running.finally(() => (ended = true));
-    await waitFor(async () => ended || (await topicSize(topic)) >= count, { timeoutMs: 60_000, what: `${count} records in ${topic}` });
-    expect((await end).outcome).toBe('handed-off');
-  }
-  for (let i = 0; (await topicSize(topic)) < count; i++) {
-    if (i === 10) throw new Error(`${topic} holds fewer than ${count} records after 10 more invocations`);
-    expect((await invoke(name, 2_000)).outcome).toBe('handed-off');
-  }
-}
-
-interface Message {
-  key: string | null;
-  value: string | null;
-}
-
-/** Every message of a topic, in order (one partition). */
-async function readTopic(topic: string): Promise<Message[]> {
-  const end = await topicSize(topic);
-  const out: Message[] = [];
-  if (end === 0) return out;
-  const consumer = kafka.consumer({ groupId: `read-${topic}-${Math.random()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        out.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null });
-        if (out.length >= end) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return out;
-}
-
-const payload = (m: Message) => (m.value === null ? null : JSON.parse(m.value).payload);
-const keyPayload = (m: Message) => JSON.parse(m.key!).payload;
 
 describe('heartbeats', () => {
   it('go to __debezium-heartbeat.<prefix> and carry the position past changes of tables not captured', async () => {
@@ -235,7 +107,7 @@ describe('a binlog connection gone silent', () => {
     const user = await db.createCdcUser('cdc', 'cdc-pw');
     const reader = new BinlogReader({
       access: { host: user.host, port: user.port, user: user.user, password: user.password, connectTimeoutMs: 5_000 },
-      serverId: nextServerId++,
+      serverId: takeServerId(),
       logger,
       heartbeatPeriodMs: 100,
       silenceTimeoutMs: 1_000,
