@@ -3,113 +3,17 @@
 // private MariaDB with the tutorial's inventory database): every table in
 // primary-key order with Debezium's markers and JSON, and a snapshot that an
 // invocation's deadline cuts short continuing from its last acknowledged row.
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynalite, type RunningDynalite } from '../../src/local/dynamo.js';
-import { createLogger } from '../../src/logging.js';
-import { defaultCoordinatorSettings, reconcile } from '../../src/runtime/coordinator.js';
-import { createRuntimeRegistry } from '../../src/runtime/plugins.js';
-import { runWorkerInvocation, type WorkerDeps, type WorkerEvent, type WorkerResult } from '../../src/runtime/worker.js';
-import { Store, createDynamoClient, ensureTable } from '../../src/store/index.js';
-import { startTestBroker, type TestBroker } from '../helpers/broker.js';
-import { INVENTORY_ROWS, useTestMariaDb } from '../helpers/mariadb.js';
+import { describe, expect, it } from 'vitest';
+import type { WorkerResult } from '../../src/runtime/worker.js';
+import { connectorConfig, createConnector as createFromConfig, invoke, keyPayload, payload, readTopic, store, useCdcHarness, type Message } from '../helpers/cdc.js';
+import { INVENTORY_ROWS } from '../helpers/mariadb.js';
 
-const logger = createLogger('test', { level: 'silent' });
-const registry = createRuntimeRegistry();
-let dynamo: RunningDynalite;
-let client: DynamoDBClient;
-let store: Store;
-let broker: TestBroker;
-let kafka: Kafka;
+const mariadb = useCdcHarness({ serverIdBase: 5400 });
 
-beforeAll(async () => {
-  [dynamo, broker] = await Promise.all([startDynalite(), startTestBroker()]);
-  client = createDynamoClient({ AWS_ENDPOINT_URL: dynamo.endpoint });
-  await ensureTable(client, 'slipway');
-  store = new Store({ client, table: 'slipway' });
-  kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await dynamo?.close();
-  await broker?.close();
-});
-
-const mariadb = useTestMariaDb({ inventory: true });
-
-function workerDeps(successors: WorkerEvent[] = []): WorkerDeps {
-  return {
-    store,
-    registry,
-    kafka,
-    invokeSuccessor: async (e) => void successors.push(e),
-    clock: Date.now,
-    logger,
-    workerId: 'test-host:1',
-    env: {},
-    settings: { leaseTtlMs: 10_000, renewIntervalMs: 500, safetyBufferMs: 300, offsetFlushIntervalMs: 100, handoffWaitMs: 1_000 },
-  };
-}
-
-/** A connector on the test MariaDB, its task items written by the coordinator as in production. */
+/** A MySqlConnector on the test MariaDB, its task items written by the coordinator as in production. */
 async function createConnector(name: string, prefix: string, extra: Record<string, string> = {}): Promise<void> {
-  const { db } = mariadb();
-  const user = await db.createCdcUser('cdc', 'cdc-pw');
-  await store.createConnector(name, {
-    name,
-    'connector.class': 'io.debezium.connector.mysql.MySqlConnector',
-    'database.hostname': user.host,
-    'database.port': String(user.port),
-    'database.user': user.user,
-    'database.password': user.password,
-    'database.server.id': String(5400 + Math.floor(Math.random() * 1000)),
-    'topic.prefix': prefix,
-    'database.include.list': 'inventory',
-    'schema.history.internal.kafka.bootstrap.servers': broker.bootstrap,
-    'schema.history.internal.kafka.topic': `${prefix}.history`,
-    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    ...extra,
-  });
-  await reconcile({ store, registry, invokeWorker: async () => {}, clock: Date.now, logger, coordinatorId: 'coord', env: {}, settings: defaultCoordinatorSettings });
+  await createFromConfig(name, await connectorConfig(prefix, { 'connector.class': 'io.debezium.connector.mysql.MySqlConnector', ...extra }));
 }
-
-function invoke(name: string, ms: number, successors: WorkerEvent[] = []): Promise<WorkerResult> {
-  return runWorkerInvocation({ connector: name, task: 0 }, () => ms, workerDeps(successors));
-}
-
-interface Message {
-  key: string | null;
-  value: string | null;
-}
-
-/** Every message of a topic, in order (one partition). */
-async function readTopic(topic: string): Promise<Message[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const end = offsets.reduce((sum, p) => sum + Number(p.high), 0);
-  const out: Message[] = [];
-  if (end === 0) return out;
-  const consumer = kafka.consumer({ groupId: `read-${topic}-${Math.random()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        out.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null });
-        if (out.length >= end) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
-  return out;
-}
-
-const payload = (m: Message) => (m.value === null ? null : JSON.parse(m.value).payload);
-const keyPayload = (m: Message) => JSON.parse(m.key!).payload;
 
 // Debezium 3.2.1's value schema of a customers event (MySqlConnector, the tutorial's NOT NULL columns), as JsonConverter writes it.
 const DEBEZIUM_CUSTOMERS_VALUE_SCHEMA = (() => {
