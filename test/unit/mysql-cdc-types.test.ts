@@ -137,6 +137,13 @@ describe('the default type mapping, as JsonConverter writes it', () => {
     expect(wire('date', '1970-01-02', {}, adaptive).payload).toBe(1);
   });
 
+  it("reads the zero YEAR '0000' as 0 from the query (0) and from the binlog (zongji's 1900 + byte 0)", () => {
+    same('year', 0, 1900);
+    expect(wire('year', 1900)).toEqual({ schema: req('int32', { name: 'io.debezium.time.Year', version: 1 }), payload: 0 });
+    expect(wire('year(4)', 1901).payload).toBe(1901);
+    expect(wire('year', 2155).payload).toBe(2155);
+  });
+
   it('reads DATETIME as UTC, before the epoch and in years below 100 too', () => {
     expect(wire('datetime(3)', '1969-12-31 23:59:59.500').payload).toBe(-500);
     expect(wire('date', '0001-01-01').payload).toBe(-719162);

@@ -42,6 +42,7 @@
 //   out with a warning; zongji decodes geometries to objects, not WKB).
 // Zero and partial-zero dates ('0000-00-00', '2020-00-10'): null when the
 // column is nullable, else the epoch (1970-01-01 / 0), as Debezium does.
+// The zero YEAR '0000' is 0 from the snapshot and from the binlog alike.
 // A column's DEFAULT becomes the field schema's default, converted the same
 // way; CURRENT_TIMESTAMP on a NOT NULL DATETIME/TIMESTAMP becomes the epoch.
 
@@ -605,9 +606,15 @@ function toSet(v: unknown, options: readonly string[]): string {
   return invalid('a SET value', v);
 }
 
+/**
+ * YEAR: 1901–2155, or 0 for the zero year '0000'. The binlog stores a YEAR as
+ * one byte, year − 1900, with 0 for '0000'; zongji (like Debezium's binlog
+ * deserializer) adds 1900 to every byte, so the zero year arrives as 1900, a
+ * year the column cannot hold. It is 0, as the snapshot's query reads it.
+ */
 function toYear(v: unknown): number {
-  if (v instanceof Date) return v.getUTCFullYear();
-  return toInt(v);
+  const year = v instanceof Date ? v.getUTCFullYear() : toInt(v);
+  return year === 1900 ? 0 : year;
 }
 
 // ---- Temporal values ---------------------------------------------------------------------
