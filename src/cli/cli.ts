@@ -4,6 +4,7 @@ import { SLIPWAY_VERSION } from '../version.js';
 import { applyCommand } from './apply.js';
 import { brokerCommand } from './broker.js';
 import { deleteCommand } from './delete.js';
+import { demoCommand } from './demo.js';
 import { devCommand } from './dev.js';
 import { invokeCommand } from './invoke.js';
 import { offsetsCommand } from './offsets.js';
@@ -16,6 +17,7 @@ import { EXIT_OK, EXIT_USAGE, UsageError, type Command } from './usage.js';
 
 const COMMANDS: readonly Command[] = [
   devCommand,
+  demoCommand,
   brokerCommand,
   applyCommand,
   statusCommand,
