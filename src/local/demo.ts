@@ -70,7 +70,8 @@ import { MariaDbError, findMariaDbBinaries, startMariaDb, type MariaDb } from '.
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEMO_CONNECTOR_FILE = path.join(REPO_ROOT, 'examples', 'inventory-connector.yaml');
 export const INVENTORY_SQL = path.join(REPO_ROOT, 'examples', 'inventory.sql');
-export const DEMO_DEFAULTS = { dataDir: path.join('.slipway', 'demo'), mariadbPort: 3307, apiPort: 8083, brokerPort: 9092 } as const;
+/** When the connector file names no literal database.port. */
+const DEFAULT_MARIADB_PORT = 3307;
 export const CREDENTIALS_FILE_NAME = 'inventory-credentials.properties';
 const CDC_USER = 'debezium';
 /** The Debezium tutorial's own example change. */
@@ -154,7 +155,7 @@ class DemoRun {
     const connector = await readConnector(file);
     const prefix = connector.config['topic.prefix'] ?? connector.config['database.server.name'];
     if (prefix === undefined) throw new DemoError(`${shown(file)}: the connector has no topic.prefix, so the demo cannot tell its topics`);
-    const mariadbPort = this.#opts.mariadbPort ?? filePort(connector) ?? DEMO_DEFAULTS.mariadbPort;
+    const mariadbPort = this.#opts.mariadbPort ?? filePort(connector) ?? DEFAULT_MARIADB_PORT;
     // Fail before anything starts when a port is taken.
     await assertPortFree(this.#opts.apiPort, 'the REST API', '--port', 'another demo or `slipway dev`');
     await assertPortFree(this.#opts.brokerPort, 'Kafka', '--broker-port', 'another demo, `slipway dev` or a Kafka broker');
@@ -232,7 +233,7 @@ class DemoRun {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
         const pid = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
-        if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) {
+        if (Number.isInteger(pid) && pid !== process.pid && isNodeProcess(pid)) {
           throw new DemoError(`a demo (pid ${pid}) already runs on ${shown(this.#dir)}; stop it first, or give this one another --data-dir`);
         }
         fs.rmSync(lock, { force: true });
@@ -285,12 +286,18 @@ class DemoRun {
   }
 }
 
-function processAlive(pid: number): boolean {
+/** Whether `pid` runs node (a lock's pid may have been reused by something else since). */
+function isNodeProcess(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return /node/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    // No /proc: alive is all we can tell.
+    return true;
   }
 }
 
