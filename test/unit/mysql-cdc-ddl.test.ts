@@ -53,7 +53,7 @@ describe('parseCreateTable (SHOW CREATE TABLE)', () => {
         { name: 'score', type: 'decimal(6,2)', nullable: true, charset: null, position: 5, default: '0.00' },
         { name: 'flags', type: 'bit(3)', nullable: true, charset: null, position: 6, default: '5' },
         { name: 'updated', type: 'timestamp', nullable: false, charset: null, position: 7, defaultExpression: 'current_timestamp()' },
-        { name: 'doc', type: 'longtext', nullable: true, charset: 'utf8mb4', position: 8, default: null },
+        { name: 'doc', type: 'json', nullable: true, charset: null, position: 8, default: null },
         { name: 'size', type: "enum('S','M','L')", nullable: false, charset: 'latin1', position: 9, default: 'M' },
       ],
     });
@@ -68,6 +68,46 @@ describe('parseCreateTable (SHOW CREATE TABLE)', () => {
       ['b', true, 'utf8mb4'],
       ['c', false, null],
     ]);
+  });
+
+  it("reads MariaDB's JSON (a TEXT type with CHECK (json_valid(col)) on the column itself) as JSON, as a CREATE TABLE saying JSON", () => {
+    // SHOW CREATE TABLE of MariaDB 10.11 for: a JSON, b..e TEXT types CHECK (json_valid(own column)), f a check on another
+    // column, g a table-level constraint, h another check, i VARCHAR, j a named column constraint, k json_valid inside more.
+    const shown = `CREATE TABLE \`t\` (
+  \`a\` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT NULL CHECK (json_valid(\`a\`)),
+  \`b\` longtext NOT NULL DEFAULT '{}' CHECK (json_valid(\`b\`)),
+  \`c\` text DEFAULT NULL CHECK (json_valid(\`c\`)),
+  \`d\` mediumtext DEFAULT NULL CHECK (JSON_VALID(\`D\`)),
+  \`e\` tinytext CHECK (json_valid(e)) COLLATE utf8mb4_bin,
+  \`f\` longtext DEFAULT NULL CHECK (json_valid(\`a\`)),
+  \`g\` longtext DEFAULT NULL,
+  \`h\` longtext DEFAULT NULL CHECK (octet_length(\`h\`) < 100),
+  \`i\` varchar(20) DEFAULT NULL CHECK (json_valid(\`i\`)),
+  \`j\` longtext DEFAULT NULL CONSTRAINT \`j_ok\` CHECK (json_valid(\`j\`)),
+  \`k\` longtext DEFAULT NULL CHECK (json_valid(\`k\`) and \`k\` <> '[]'),
+  CONSTRAINT \`g_ok\` CHECK (json_valid(\`g\`))
+) ENGINE=InnoDB DEFAULT CHARSET=latin1 COLLATE=latin1_swedish_ci`;
+    const t = parseCreateTable(shown, 'db');
+    expect(t.columns.map((c) => [c.name, c.type, c.charset])).toEqual([
+      ['a', 'json', null],
+      ['b', 'json', null],
+      ['c', 'json', null],
+      ['d', 'json', null],
+      ['e', 'json', null],
+      ['f', 'longtext', 'latin1'],
+      ['g', 'longtext', 'latin1'],
+      ['h', 'longtext', 'latin1'],
+      ['i', 'varchar(20)', 'latin1'],
+      ['j', 'json', null],
+      ['k', 'longtext', 'latin1'],
+    ]);
+    expect(t.columns[1]).toEqual({ name: 'b', type: 'json', nullable: false, charset: null, position: 2, default: '{}' });
+    // The same structure as a table whose CREATE TABLE says JSON.
+    const declared = changed(applyDdl(catalogOf([], [{ name: 'db', charset: 'latin1' }]), 'CREATE TABLE t (a JSON DEFAULT NULL, b JSON NOT NULL DEFAULT \'{}\')', 'db'));
+    expect(table(declared.catalog, 'db', 't').columns).toEqual(t.columns.slice(0, 2));
+    // ALTER TABLE … MODIFY with the check makes a column JSON too.
+    const altered = changed(applyDdl(catalogOf([t], [{ name: 'db', charset: 'latin1' }]), 'ALTER TABLE t MODIFY g LONGTEXT CHECK (json_valid(g))', 'db'));
+    expect(column(table(altered.catalog, 'db', 't'), 'g')).toMatchObject({ type: 'json', charset: null });
   });
 
   it('throws a DataError naming the problem when it cannot read the statement', () => {
@@ -187,7 +227,13 @@ describe('applyDdl: ALTER TABLE', () => {
     expect(column(alter('ALTER TABLE customers ALTER email DROP DEFAULT'), 'email')).not.toHaveProperty('default');
     const t = alter('ALTER TABLE customers CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
     expect(t.charset).toBe('utf8mb4');
-    expect(t.columns.filter((c) => c.charset !== null).map((c) => c.charset)).toEqual(['utf8mb4', 'utf8mb4', 'utf8mb4', 'utf8mb4', 'utf8mb4']);
+    // doc is JSON, which has no character set (as a column declared JSON).
+    expect(t.columns.filter((c) => c.charset !== null).map((c) => [c.name, c.charset])).toEqual([
+      ['first_name', 'utf8mb4'],
+      ['last_name', 'utf8mb4'],
+      ['email', 'utf8mb4'],
+      ['size', 'utf8mb4'],
+    ]);
     const o = alter("ALTER TABLE customers ENGINE=InnoDB, COMMENT 'clients', DEFAULT CHARSET=utf8mb4");
     expect([o.comment, o.charset]).toEqual(['clients', 'utf8mb4']);
   });

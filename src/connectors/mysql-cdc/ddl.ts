@@ -327,6 +327,9 @@ class Catalog {
 
 // ---- The parser ----------------------------------------------------------------------------------------
 
+/** The types MariaDB takes for JSON when a column's CHECK is json_valid(column) (its JSON is LONGTEXT so). */
+const JSON_TEXT_TYPES: ReadonlySet<string> = new Set(['TINYTEXT', 'TEXT', 'MEDIUMTEXT', 'LONGTEXT']);
+
 /** A column while it is being defined. */
 interface ColumnDraft {
   name: string;
@@ -634,6 +637,9 @@ class Parser {
       else if (this.atWord('CONSTRAINT', 'CHECK')) {
         if (this.acceptWord('CONSTRAINT') && !this.atWord('CHECK')) this.name();
         this.expectWord('CHECK');
+        // MariaDB's JSON is LONGTEXT with CHECK (json_valid(col)), as SHOW CREATE TABLE writes it, and MariaDB
+        // takes any TEXT type with that check as JSON (JSON_OBJECT nests its value): so does this, as JSON in DDL.
+        if (JSON_TEXT_TYPES.has(d.typeName) && this.isJsonValidOf(name)) Object.assign(d, { type: 'json', typeName: 'JSON', charset: null });
         this.group();
         if (this.acceptWord('NOT')) this.expectWord('ENFORCED');
         else this.acceptWord('ENFORCED');
@@ -645,6 +651,22 @@ class Parser {
       } else if (this.acceptWord('ENGINE_ATTRIBUTE', 'SECONDARY_ENGINE_ATTRIBUTE')) this.optionValue();
       else this.fail(`unexpected text in the definition of column ${name}`);
     }
+  }
+
+  /** At "(json_valid(<column>))", the column named `column` (names compare case-insensitively): nothing consumed. */
+  isJsonValidOf(column: string): boolean {
+    const [open, fn, open2, arg, close, close2] = [0, 1, 2, 3, 4, 5].map((i) => this.peek(i));
+    const punct = (t: Token | undefined, c: string) => t?.kind === 'punct' && t.text === c;
+    return (
+      punct(open, '(') &&
+      fn?.kind === 'word' &&
+      fn.upper === 'JSON_VALID' &&
+      punct(open2, '(') &&
+      (arg?.kind === 'word' || arg?.kind === 'ident') &&
+      arg.text.toLowerCase() === column.toLowerCase() &&
+      punct(close, ')') &&
+      punct(close2, ')')
+    );
   }
 
   string(): string {
