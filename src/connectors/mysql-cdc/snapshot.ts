@@ -12,7 +12,8 @@
 //
 // Then each captured table, in `db.table` order, in primary-key order, in
 // chunks of snapshot.chunk.size:
-//   SELECT * FROM t WHERE (pk) > (last) ORDER BY pk LIMIT n
+//   SELECT cols FROM t WHERE (pk) > (last) ORDER BY pk LIMIT n
+// (cols: every column by name, a FLOAT as CAST(col AS DOUBLE), its exact value)
 // Every record's offset names its table and its row's key, so a new
 // invocation continues after the last acknowledged row. Each invocation reads
 // in its own consistent-snapshot transaction: rows read by later invocations
@@ -41,6 +42,7 @@ import { snapshotCompletedOffset, snapshotOffset, type BinlogPosition, type KeyV
 import { tableSchemaFromCreateTable, type Row, type TableRecordSchemas, type TableSchema } from './table-schema.js';
 import type { SourceInfo } from './envelope.js';
 import type { CdcRuntime } from './task.js';
+import { parseColumnType } from './types.js';
 
 export type SqlConnection = mysql.Connection;
 
@@ -157,6 +159,28 @@ export async function readServerCatalog(conn: SqlConnection, filters: MySqlFilte
   return { catalog: catalogOf(tables, databases), ddl };
 }
 
+/**
+ * The columns of a snapshot query, in table order, each under its own name. A FLOAT is read as
+ * CAST(col AS DOUBLE): the text protocol writes a FLOAT with 6 significant digits (16777217 as
+ * 16777200, 1.17549435e-38 as 1.17549e-38), the DOUBLE is the float's exact value, as the binlog
+ * has it (types.ts gives float32 columns their shortest form). Named columns also bring INVISIBLE
+ * ones, which SELECT * leaves out and the binlog has.
+ */
+function selectList(table: TableSchema): string {
+  return table.columns
+    .map((c) => {
+      let exactAsDouble = false;
+      try {
+        const name = parseColumnType(c.type).name;
+        exactAsDouble = name === 'FLOAT' || name === 'REAL';
+      } catch {
+        // a type types.ts cannot read is left out of the events anyway; read it as it is
+      }
+      return exactAsDouble ? `CAST(${quoteId(c.name)} AS DOUBLE) AS ${quoteId(c.name)}` : quoteId(c.name);
+    })
+    .join(', ');
+}
+
 /** The captured tables of a catalog, in snapshot order. */
 function capturedTables(catalog: SchemaCatalog, filters: MySqlFilters): TableId[] {
   const out: TableId[] = [];
@@ -168,6 +192,8 @@ interface TableCursor {
   readonly id: TableId;
   readonly schemas: TableRecordSchemas;
   readonly primaryKey: readonly string[];
+  /** The select list: every column by name, FLOAT ones exact (selectList). */
+  readonly columns: string;
   lastKey: KeyValue[] | null;
   exhausted: boolean;
   /** A table without a primary key: one streaming query. */
@@ -335,12 +361,12 @@ export class SnapshotReader {
     let lastKey: KeyValue[] | null = null;
     if (this.resumeKey && this.resumeKey.table === tableKey(id)) lastKey = this.resumeKey.key ? [...this.resumeKey.key] : null;
     this.resumeKey = null;
-    const cursor: TableCursor = { id, schemas, primaryKey: loaded.schema.primaryKey, lastKey, exhausted: false };
+    const cursor: TableCursor = { id, schemas, primaryKey: loaded.schema.primaryKey, columns: selectList(loaded.schema), lastKey, exhausted: false };
     if (cursor.primaryKey.length === 0) {
       // One pass: a server-side streaming query, read as rows are needed.
       // The promise API has no streaming query: the core connection underneath does.
       const core = (this.conn as unknown as { connection: CoreConnection }).connection;
-      const stream = core.query(`SELECT * FROM ${quoteId(id.db)}.${quoteId(id.table)}`).stream({ highWaterMark: cfg.snapshotChunkSize });
+      const stream = core.query(`SELECT ${cursor.columns} FROM ${quoteId(id.db)}.${quoteId(id.table)}`).stream({ highWaterMark: cfg.snapshotChunkSize });
       cursor.stream = stream;
       cursor.rows = stream[Symbol.asyncIterator]() as AsyncIterator<Row>;
     }
@@ -378,7 +404,7 @@ export class SnapshotReader {
       where = ` WHERE ${terms.join(' OR ')}`;
     }
     params.push(n);
-    const rows = await query<Row[]>(this.conn!, this.rt.cfg, `SELECT * FROM ${from}${where} ORDER BY ${order} LIMIT ?`, params);
+    const rows = await query<Row[]>(this.conn!, this.rt.cfg, `SELECT ${cursor.columns} FROM ${from}${where} ORDER BY ${order} LIMIT ?`, params);
     if (rows.length < n) cursor.exhausted = true;
     const last = rows[rows.length - 1];
     if (last) cursor.lastKey = pk.map((c) => last[c] as KeyValue);
