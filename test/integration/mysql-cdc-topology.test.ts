@@ -3,15 +3,17 @@
 // broker, private MariaDBs): two connectors streaming one server at the same
 // time, each with its own server id, topic prefix and include lists; a server
 // restart in the middle of a large transaction, and an invocation that ends in
-// the middle of one; and the binlog purged under a stored position with each
-// snapshot mode that mysql-cdc-recovery.test.ts does not cover (initial and
-// when_needed are there).
+// the middle of one; snapshot.mode=always starting over with a new connector
+// config, also in the middle of a snapshot; and the binlog purged under a stored
+// position with each snapshot mode that mysql-cdc-recovery.test.ts does not
+// cover (initial and when_needed are there).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging.js';
 import { runWorkerInvocation, type WorkerResult } from '../../src/runtime/worker.js';
 import { waitFor } from '../helpers/env.js';
 import { startTestMariaDb, type TestMariaDb } from '../helpers/mariadb.js';
-import { connectorConfig, createConnector, invoke, kafka, keyPayload, payload, readTopic, store, topicSize, untilRecords, useCdcHarness, workerDeps, type Message } from '../helpers/cdc.js';
+import { defaultCoordinatorSettings, reconcile } from '../../src/runtime/coordinator.js';
+import { connectorConfig, createConnector, invoke, kafka, keyPayload, logger, payload, readTopic, registry, store, topicSize, untilRecords, useCdcHarness, workerDeps, type Message } from '../helpers/cdc.js';
 
 const mariadb = useCdcHarness({ serverIdBase: 9400 });
 
@@ -188,10 +190,42 @@ describe('a large transaction', () => {
   });
 });
 
+describe('snapshot.mode=always', () => {
+  it('a new connector config is a new start: a new snapshot from the first table, also over one the previous config left unfinished', async () => {
+    const { db } = mariadb();
+    const total = 10_000;
+    await db.query('CREATE DATABASE alw; CREATE TABLE alw.a (id INT PRIMARY KEY); CREATE TABLE alw.b (id INT PRIMARY KEY); INSERT INTO alw.a VALUES (1), (2)');
+    await db.query(`INSERT INTO alw.b VALUES ${Array.from({ length: total }, (_, i) => `(${i + 1})`).join(',')}`);
+    const config = await connectorConfig('alw', { 'database.include.list': 'alw', 'table.include.list': 'alw.b', 'snapshot.mode': 'always', 'include.schema.changes': 'false' });
+    // Small chunks and batches: the invocation ends in the middle of alw.b.
+    await createConnector('always', { ...config, 'snapshot.chunk.size': '7', 'max.batch.size': '2' });
+    expect((await invoke('always', 1_200)).outcome).toBe('handed-off');
+    expect((await store.readOffsets('always'))[0]!.offset).toMatchObject({ snapshot_completed: false, snapshot_table: 'alw.b' });
+    const cut = await topicSize('alw.alw.b');
+    expect(cut).toBeGreaterThan(0);
+    expect(cut).toBeLessThan(total);
+
+    // alw.a now included: it sorts first, so continuing the unfinished snapshot would never read it.
+    await store.putConnectorConfig('always', { name: 'always', ...config, 'table.include.list': 'alw.a,alw.b' });
+    await reconcile({ store, registry, invokeWorker: async () => {}, clock: Date.now, logger, coordinatorId: 'coord', env: {}, settings: defaultCoordinatorSettings });
+    await untilRecords('always', 'alw.alw.b', cut + total, invoke('always', 3_000));
+    const a = (await readTopic('alw.alw.a')).map(payload);
+    expect(a.map((p) => [p.op, p.after.id, p.source.snapshot])).toEqual([
+      ['r', 1, 'first'],
+      ['r', 2, 'true'],
+    ]);
+    const b = (await readTopic('alw.alw.b')).slice(cut).map(payload);
+    expect(b.map((p) => p.after.id)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(b.every((p) => p.op === 'r')).toBe(true);
+    expect(b.at(-1).source.snapshot).toBe('last');
+    expect((await store.readOffsets('always'))[0]!.offset).toMatchObject({ snapshot_completed: true });
+  });
+});
+
 // Last in this file: purging the binlog takes the position of every connector above with it.
 describe('the binlog purged under a stored position', () => {
   /** What each mode does then, as Debezium documents it (snapshot.mode) and task.ts implements it. */
-  const MODES = ['initial_only', 'no_data', 'schema_only', 'never'] as const;
+  const MODES = ['initial_only', 'no_data', 'schema_only', 'never', 'always'] as const;
   type Mode = (typeof MODES)[number];
   const after = new Map<Mode, { result: WorkerResult; before: number; offsetBefore: Record<string, unknown> | null }>();
   const topicOf = (mode: Mode) => `pm_${mode}.pm.${mode}`;
@@ -235,6 +269,24 @@ describe('the binlog purged under a stored position', () => {
       ['r', 2],
     ]);
     expect((await store.readOffsets('pm-initial_only'))[0]!.offset).toEqual(offsetBefore);
+  });
+
+  it('always: takes a new snapshot, as at every start, instead of failing', async () => {
+    const { result, before, offsetBefore } = after.get('always')!;
+    expect(before).toBe(2);
+    expect(result.outcome).toBe('handed-off');
+    expect((await store.getTask('pm-always', 0))?.state).toBe('RUNNING');
+    const records = (await readTopic(topicOf('always'))).map(payload);
+    // The snapshot of the first invocation, then a new one with the row whose insert was purged.
+    expect(records.map((p) => [p.op, p.after.id, p.source.snapshot])).toEqual([
+      ['r', 1, 'first'],
+      ['r', 2, 'last'],
+      ['r', 1, 'first'],
+      ['r', 2, 'true'],
+      ['r', 3, 'last'],
+    ]);
+    // Its offset moved to the new snapshot's position, on a binlog file the server has.
+    expect((await store.readOffsets('pm-always'))[0]!.offset!.file).not.toBe(offsetBefore!.file);
   });
 
   for (const mode of ['no_data', 'schema_only', 'never'] as const) {

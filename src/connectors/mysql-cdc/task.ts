@@ -8,10 +8,12 @@
 //                        never: stream from the oldest binlog on the server
 //   snapshot running     continue it from its table and last key (no_data, never: stream
 //                        from its position instead)
-//   streaming offset     stream from it; initial_only: nothing more to do;
-//                        always: a new snapshot when the task config's snapshot token
-//                        (new with every connector config) differs from the offset's
-//   binlog purged        when_needed: a new snapshot; otherwise FAILED, naming the fix
+//   streaming offset     stream from it; initial_only: nothing more to do
+//   always               a new snapshot at every start: whenever the task config's snapshot
+//                        token (new with every connector config; an invocation of the same
+//                        config is no new start) differs from the offset's, also over a
+//                        snapshot that an earlier config left unfinished
+//   binlog purged        when_needed, always: a new snapshot; otherwise FAILED, naming the fix
 //
 // Every record leaves through one EventDispatcher: data changes, schema
 // changes and heartbeats, with Debezium's keys, envelopes and source blocks.
@@ -109,11 +111,12 @@ export class MySqlCdcTask implements SourceTask {
       if (mode === 'never') return this.streamFrom(await this.oldestPosition(), null);
       return this.startSnapshot(null, mode === 'no_data');
     }
+    const storedToken = stored.kind === 'snapshot' ? stored.progress.token : stored.token;
+    if (mode === 'always' && rt.token !== null && storedToken !== rt.token) return this.startSnapshot(null, false);
     if (stored.kind === 'snapshot') {
       if (mode === 'no_data' || mode === 'never') return this.streamFrom({ ...stored.progress.binlog, event: 0, row: 0 }, null);
       return this.startSnapshot(stored.progress, false);
     }
-    if (mode === 'always' && rt.token !== null && stored.token !== rt.token) return this.startSnapshot(null, false);
     if (mode === 'initial_only') {
       rt.logger.info('snapshot.mode=initial_only and the snapshot is complete: nothing more to read');
       this.finished = true;
@@ -161,8 +164,10 @@ export class MySqlCdcTask implements SourceTask {
     const rt = this.rt!;
     await this.streaming?.stop();
     this.streaming = undefined;
-    if (rt.cfg.snapshotMode === 'when_needed') {
-      rt.logger.warn('the binlog position is no longer on the server; snapshot.mode=when_needed: taking a new snapshot', { position });
+    // always snapshots at every start whatever the stored offset says (Debezium): a purge never fails it.
+    const mode = rt.cfg.snapshotMode;
+    if (mode === 'when_needed' || mode === 'always') {
+      rt.logger.warn(`the binlog position is no longer on the server; snapshot.mode=${mode}: taking a new snapshot`, { position });
       return this.startSnapshot(null, false);
     }
     throw err;
