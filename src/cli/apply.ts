@@ -84,7 +84,7 @@ function uniqueConnectors(files: readonly ParsedConfigFile[]): { connector: Conn
 }
 
 /** Creates or updates one connector and applies its state; says what happened. */
-async function applyOne(client: RestClient, connector: ConnectorDefinition): Promise<string> {
+export async function applyOne(client: RestClient, connector: ConnectorDefinition): Promise<string> {
   const { name, config, initialState } = connector;
   if (initialState === 'PAUSED' || initialState === 'STOPPED') {
     try {

@@ -59,6 +59,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
+import { applyOne } from '../cli/apply.js';
 import { readConfigFile, type ConnectorDefinition } from '../cli/config-forms.js';
 import { RestClient, ServerError, connectorPath } from '../cli/rest.js';
 import { parseProperties } from '../connect/config/providers.js';
@@ -404,19 +405,12 @@ export function fitConnectorConfig(config: Readonly<Record<string, string>>, tar
   return { config: out, changes };
 }
 
-const STATE_ACTIONS = { RUNNING: 'resume', PAUSED: 'pause', STOPPED: 'stop' } as const;
-
-/** PUT the config, then the file's state (Strimzi is declarative: no state means running); says what happened. */
+/** What `slipway apply` does with one connector; says what happened, with a hint when it is not running. */
 async function applyConnector(client: RestClient, connector: ConnectorDefinition, file: string): Promise<string> {
   try {
-    const put = await client.request('PUT', connectorPath(connector.name, '/config'), connector.config);
-    const created = put.status === 201;
+    const done = await applyOne(client, connector);
     const state = connector.initialState;
-    const done = created ? 'created' : 'updated';
-    if (state === undefined || (created && state === 'RUNNING')) return done;
-    // Running again if it was paused or stopped meanwhile.
-    await client.request('PUT', connectorPath(connector.name, `/${STATE_ACTIONS[state]}`));
-    return state === 'RUNNING' ? done : `${done} (${state}: no change events until \`slipway resume ${connector.name}\`)`;
+    return state === undefined || state === 'RUNNING' ? done : `${done}: no change events until \`slipway resume ${connector.name}\``;
   } catch (err) {
     if (err instanceof ServerError) throw new DemoError(`${shown(file)}: the REST API refused ${connector.name}: ${err.message}`);
     throw err;

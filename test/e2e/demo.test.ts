@@ -167,7 +167,7 @@ it('continues on the same data dir: no reload, no second snapshot, new changes s
 
 async function secondRun(demo: DemoProcess): Promise<void> {
   await demo.untilLine(/^MariaDB .*\(inventory from an earlier run;/, 'the MariaDB line');
-  await demo.untilLine(/^connector {2}inventory-connector updated from /, 'the connector line');
+  await demo.untilLine(/^connector {2}inventory-connector updated (\(RUNNING\) )?from /, 'the connector line');
   // The topics are shown from the beginning: the first run's events, once.
   await demo.untilLine(/^inventory\.customers\s+u {2}id=1004 {2}first_name: Anne → "Anne Marie"$/, 'the first run’s update, shown again');
   await demo.untilLine(/^To change a row, run in another terminal: /, 'the hint line');
