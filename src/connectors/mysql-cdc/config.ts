@@ -161,7 +161,7 @@ export const mysqlCdcConfig = defineConfig(
       validator: oneOf(SNAPSHOT_MODES, { caseInsensitive: true }),
       importance: 'high',
       group: SNAPSHOT,
-      doc: 'initial: snapshot, then stream; initial_only: snapshot and stop; when_needed: snapshot when no offset is stored or the binlog position is gone; no_data (old name schema_only): schemas only, then stream; never: stream from the start of the binlog; always: snapshot at every start.',
+      doc: 'initial: snapshot, then stream; initial_only: snapshot and stop; when_needed: snapshot when no offset is stored or the binlog position is gone; no_data (old name schema_only): schemas only, then stream; never: stream from the start of the binlog; always: snapshot at every start of the connector config (created or changed; an invocation continuing from its predecessor, a resume or a REST restart is not a new start, so those do not snapshot again).',
     },
     {
       name: 'snapshot.locking.mode',
