@@ -60,6 +60,10 @@ export class ExecutionEnvironment {
       env: opts.env,
       cwd: opts.cwd,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // A process group of its own: a terminal's Ctrl-C reaches `slipway dev`, which
+      // then closes its environments itself, instead of killing every running task
+      // mid-poll. An environment whose parent died exits on the IPC disconnect.
+      detached: true,
     });
     if (this.child.pid === undefined) throw new Error(`could not start an execution environment for ${opts.functionName}`);
     this.pid = this.child.pid;
