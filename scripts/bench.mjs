@@ -17,5 +17,7 @@ if (!name || !names.includes(name)) {
   process.exit(2);
 }
 
+// The AWS SDK's notice that its 2027 releases need Node 22 (see bin/slipway.js).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const code = setup();
 process.exit(code !== 0 ? code : run(process.execPath, ['--import', 'tsx', path.join(dir, `${name}.ts`), ...args]));

@@ -50,10 +50,6 @@ export const invokeCommand: Command = {
 
     return reportFailures(async () => {
       const payload = await readEvent(values.event);
-      // The SDK warns on every run under Node 20 (the engine Slipway targets)
-      // that its 2027 releases will need Node 22: nothing a user of this
-      // command can act on. An explicit setting of the variable is kept.
-      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       // Loaded only here: the SDK is the heaviest import of the CLI.
       const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
       const lambda = new LambdaClient({

@@ -169,9 +169,6 @@ class DemoRun {
     const mariadb = await this.#startMariaDb(mariadbPort, credentials);
     this.#checkAborted();
 
-    // The SDK's notice that its 2027 releases need Node 22 is nothing a demo user can act on
-    // (dev.ts silences it for the functions; the stack's own clients run here).
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     let stack: DevStack;
     try {
       stack = await startDev({
