@@ -8,6 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { alive, descendants } from '../helpers/processes.js';
 import { SLIPWAY_BIN, freePort } from '../helpers/cli-broker.js';
 import { requireCommand, tempDir, waitFor } from '../helpers/env.js';
 import { INVENTORY_ROWS } from '../helpers/mariadb.js';
@@ -19,34 +20,6 @@ afterAll(async () => {
   await waitFor(() => mariadbProcesses().length === 0, { what: 'the test MariaDB gone', timeoutMs: 60_000 });
   tmp.cleanup();
 }, 120_000);
-
-/** Every descendant of a process, from ps. */
-function descendants(pid: number): number[] {
-  const table = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number));
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of table) {
-      if (parent === p) {
-        out.push(child!);
-        walk(child!);
-      }
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Processes whose command line names this test's MariaDB data dir. */
 function mariadbProcesses(): string[] {

@@ -1,43 +1,16 @@
 // `slipway dev` as users run it: a foreground process that serves the REST API,
 // runs a connector in its Lambda emulator's child processes, and on Ctrl-C (SIGINT)
 // stops everything, leaving no process behind.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { alive, descendants } from '../helpers/processes.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { SLIPWAY_BIN } from '../helpers/cli-broker.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
-/** Every descendant of a process, from ps. */
-function descendants(pid: number): number[] {
-  const table = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number));
-  const out: number[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of table) {
-      if (parent === p) {
-        out.push(child);
-        walk(child);
-      }
-    }
-  };
-  walk(pid);
-  return out;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 it('serves a connector and stops every process on SIGINT', async () => {
   const child = spawn(process.execPath, [SLIPWAY_BIN, 'dev', '--port', '0', '--broker-port', '0', '--data-dir', path.join(tmp.dir, 'state'), '--schedule-ms', '500'], {
