@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isHttpApiEvent } from '../../functions/api.js';
 import { isWorkerEvent } from '../../functions/worker.js';
+import { isKafkaSinkEvent } from '../../src/runtime/sink-event.js';
 
 const EVENTS_DIR = fileURLToPath(new URL('../../events', import.meta.url));
 
@@ -31,6 +32,7 @@ const guards: Array<{ fn: string; prefix: RegExp; guard: (event: unknown) => boo
   { fn: 'worker', prefix: /^worker(-|\.json$)/, guard: isWorkerEvent },
   { fn: 'coordinator', prefix: /^coordinator-/, guard: isScheduledEvent },
   { fn: 'api', prefix: /^api-/, guard: isHttpApiEvent },
+  { fn: 'sink', prefix: /^sink-/, guard: isKafkaSinkEvent },
 ];
 
 const files = fs.readdirSync(EVENTS_DIR).filter((f) => f.endsWith('.json')).sort();
