@@ -54,6 +54,21 @@ describe('the examples', () => {
     expect(json!.connectors[0]!.initialState).toBeUndefined();
     expect(props!.connectors[0]!.initialState).toBeUndefined();
   });
+
+  it('read the Debezium tutorial connector into one config from all three forms, its ${file:…} placeholders kept', async () => {
+    const dir = path.resolve('examples');
+    const forms = await Promise.all(['inventory-connector.json', 'inventory-connector.yaml', 'inventory-connector.properties'].map((f) => readConfigFile(path.join(dir, f))));
+    expect(forms.map((f) => f.form)).toEqual(['kafka-connect-json', 'strimzi-yaml', 'msk-properties']);
+    const [first, ...rest] = forms.map((f) => {
+      expect(f.warnings).toEqual([]);
+      expect(f.connectors).toHaveLength(1);
+      return f.connectors[0]!;
+    });
+    expect(first!.name).toBe('inventory-connector');
+    expect(first!.config['connector.class']).toBe('io.debezium.connector.mariadb.MariaDbConnector');
+    expect(first!.config['database.password']).toBe('${file:.slipway/demo/inventory-credentials.properties:password}');
+    for (const c of rest) expect(c.config).toEqual(first!.config);
+  });
 });
 
 describe('form detection', () => {
