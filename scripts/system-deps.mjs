@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 export const SYSTEM_DEPS = [
   { command: 'kcat', packages: ['kcat'], why: 'librdkafka client: tests and benchmarks check the broker with it' },
   { command: 'mariadbd', packages: ['mariadb-server', 'mariadb-client'], why: 'a private MariaDB with a row binlog: CDC tests, benchmarks and the inventory demo' },
+  // initdb and postgres live in /usr/lib/postgresql/<v>/bin, off the PATH; pg_ctlcluster (postgresql-common, pulled in by postgresql) proves the package.
+  { command: 'pg_ctlcluster', packages: ['postgresql'], why: 'a private PostgreSQL per test file (test/helpers/postgres.ts): JDBC sink tests' },
 ];
 
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];

@@ -1,0 +1,206 @@
+// The JDBC sink task. One put() is one unit of work:
+//
+//   1. every record becomes a row (or is skipped); a bad record fails the put
+//      before anything is written, with a DataError naming topic/partition/offset;
+//   2. tables are created or evolved (DDL runs outside the transaction: MySQL
+//      commits implicitly around DDL);
+//   3. in ONE transaction, rows are written in record order, consecutive rows
+//      of one table and shape as one multi-row statement (at most batch.size
+//      rows and the server's bind-parameter limit);
+//   4. commit. Any failure rolls back the whole put: nothing of it is written.
+//
+// put() writes synchronously, so flush() has nothing to do. When the server
+// rejects a statement for its data, the put is replayed row by row in a
+// transaction that is then rolled back, to name the record at fault.
+
+import { ConnectError, DataError, RetriableError } from '../../connect/errors.js';
+import type { SinkTask, SinkTaskContext } from '../../connect/plugin.js';
+import type { SinkRecord } from '../../connect/record.js';
+import { resolveJdbcSinkConfig, type JdbcSinkConfig } from './config.js';
+import { connect, describeTarget, type SinkDatabase } from './database.js';
+import { createDialect, type Dialect } from './dialect.js';
+import { recordRef, RowMapper, type Row, type RowShape } from './rows.js';
+
+interface Run {
+  readonly shape: RowShape;
+  readonly rows: Row[];
+}
+
+export class JdbcSinkTask implements SinkTask {
+  #config!: JdbcSinkConfig;
+  #dialect!: Dialect;
+  #mapper!: RowMapper;
+  #db: SinkDatabase | null = null;
+  /** table → the keys (dialect.columnKey) of its columns, as last read. */
+  readonly #tables = new Map<string, Set<string>>();
+
+  constructor(private readonly versionString: string) {}
+
+  version(): string {
+    return this.versionString;
+  }
+
+  start(config: Readonly<Record<string, string>>, _context?: SinkTaskContext): void {
+    this.#config = resolveJdbcSinkConfig(config);
+    this.#dialect = createDialect(this.#config.target.dialect, this.#config.quoteIdentifiers);
+    this.#mapper = new RowMapper(this.#config, this.#dialect);
+  }
+
+  async put(records: readonly SinkRecord[]): Promise<void> {
+    const rows: Row[] = [];
+    for (const r of records) {
+      const row = this.#mapper.toRow(r);
+      if (row) rows.push(row);
+    }
+    if (rows.length === 0) return;
+    const runs = toRuns(rows);
+    const db = await this.#connection();
+    let writing = false;
+    try {
+      for (const run of runs) await this.#ensureTable(db, run);
+      await db.begin();
+      writing = true;
+      try {
+        for (const run of runs) await this.#write(db, run);
+        await db.commit();
+      } catch (err) {
+        await db.rollback().catch(() => undefined);
+        throw err;
+      }
+    } catch (err) {
+      if (err instanceof RetriableError) {
+        await this.#dropConnection();
+        throw err;
+      }
+      if (writing && err instanceof DataError) throw (await this.#locate(db, runs)) ?? err;
+      throw err;
+    }
+  }
+
+  flush(): void {
+    // put() commits before it returns.
+  }
+
+  async stop(): Promise<void> {
+    await this.#dropConnection();
+  }
+
+  async #connection(): Promise<SinkDatabase> {
+    this.#db ??= await connect({ target: this.#config.target, user: this.#config.user, password: this.#config.password });
+    return this.#db;
+  }
+
+  async #dropConnection(): Promise<void> {
+    const db = this.#db;
+    this.#db = null;
+    this.#tables.clear();
+    await db?.close();
+  }
+
+  async #readColumns(db: SinkDatabase, table: string): Promise<Set<string>> {
+    const q = this.#dialect.columnsQuery(table);
+    const rows = await db.query(q.sql, q.params);
+    const cols = new Set(rows.map((r) => this.#dialect.columnKey(String(r['name'] ?? r['NAME']))));
+    if (cols.size > 0) this.#tables.set(table, cols);
+    return cols;
+  }
+
+  /** Creates the table or adds the missing columns (auto.create, auto.evolve), or throws naming what is missing. */
+  async #ensureTable(db: SinkDatabase, run: Run): Promise<void> {
+    const { shape } = run;
+    const first = run.rows[0]!.record;
+    const fail = (message: string, path?: string) => new DataError(`Cannot write the record at ${recordRef(first)} to table ${JSON.stringify(shape.table)}: ${message}`, { path });
+    let cols = this.#tables.get(shape.table) ?? (await this.#readColumns(db, shape.table));
+    if (cols.size === 0) {
+      if (!this.#config.autoCreate) throw fail(`the table does not exist in ${describeTarget(this.#config.target)} and auto.create is false`);
+      if (!shape.defs) throw fail('the table does not exist and a record without a schema cannot create it (auto.create needs a value schema)');
+      if (shape.op === 'delete') throw fail('the table does not exist, so there is nothing to delete; it is created from the first record with a value');
+      await db.query(this.#dialect.createTable(shape.table, shape.defs));
+      cols = await this.#readColumns(db, shape.table);
+    }
+    const missing = shape.columns.filter((c) => !cols.has(this.#dialect.columnKey(c)));
+    if (missing.length === 0) return;
+    const names = missing.map((m) => JSON.stringify(m)).join(', ');
+    if (!shape.defs) throw fail(`the table has no column ${names} (a record without a schema cannot evolve it)`, missing[0]);
+    if (!this.#config.autoEvolve) throw fail(`the table has no column ${names} and auto.evolve is false`, missing[0]);
+    const defs = shape.defs.filter((d) => missing.includes(d.name));
+    for (const d of defs) {
+      if (d.pk) throw fail(`the table has no column "${d.name}", which is part of the primary key; auto.evolve does not change primary keys`, d.name);
+      if (!d.schema.optional && d.schema.defaultValue === null) throw fail(`the new field "${d.name}" is required and has no default, so it cannot be added to a table with rows; make it optional or give it a default`, d.name);
+    }
+    for (const sql of this.#dialect.addColumns(shape.table, defs)) await db.query(sql);
+    await this.#readColumns(db, shape.table);
+  }
+
+  async #write(db: SinkDatabase, run: Run): Promise<void> {
+    const { shape } = run;
+    const d = this.#dialect;
+    if (shape.op === 'update') {
+      const nk = shape.pk.length;
+      const set = shape.columns.slice(nk);
+      if (set.length === 0) return;
+      const sql = d.update(shape.table, set, shape.pk);
+      for (const row of run.rows) await db.query(sql, [...row.values.slice(nk), ...row.values.slice(0, nk)]);
+      return;
+    }
+    const rows = shape.op === 'insert' ? run.rows : lastPerKey(run.rows, shape.pk.length);
+    const width = shape.op === 'delete' ? shape.pk.length : shape.columns.length;
+    const chunk = Math.max(1, Math.min(this.#config.batchSize, Math.floor(d.maxParams / Math.max(width, 1))));
+    for (let i = 0; i < rows.length; i += chunk) {
+      const part = rows.slice(i, i + chunk);
+      if (shape.op === 'delete') await db.query(d.deleteRows(shape.table, shape.pk, part.length), part.flatMap((r) => r.values.slice(0, shape.pk.length)));
+      else await db.query(d.insert(shape.table, shape.columns, part.length, shape.op === 'upsert' ? shape.pk : null), part.flatMap((r) => r.values));
+    }
+  }
+
+  /** The first record whose own statement the server refuses, replayed in order in a transaction that is rolled back. */
+  async #locate(db: SinkDatabase, runs: readonly Run[]): Promise<ConnectError | undefined> {
+    try {
+      await db.begin();
+    } catch {
+      return undefined;
+    }
+    try {
+      for (const run of runs) {
+        for (const row of run.rows) {
+          try {
+            await this.#write(db, { shape: run.shape, rows: [row] });
+          } catch (err) {
+            if (!(err instanceof DataError)) return undefined;
+            return new DataError(`Cannot write the record at ${recordRef(row.record)} to table ${JSON.stringify(run.shape.table)}: ${err.message}; nothing of this batch was written`, { cause: err });
+          }
+        }
+      }
+      return undefined;
+    } finally {
+      await db.rollback().catch(() => undefined);
+    }
+  }
+}
+
+/** Consecutive rows of one shape. */
+function toRuns(rows: readonly Row[]): Run[] {
+  const runs: Run[] = [];
+  for (const row of rows) {
+    const last = runs[runs.length - 1];
+    if (last && last.shape === row.shape) last.rows.push(row);
+    else runs.push({ shape: row.shape, rows: [row] });
+  }
+  return runs;
+}
+
+/**
+ * Keeps the last row of each key, where it stood. One upsert statement must not
+ * hold a key twice (PostgreSQL refuses: "cannot affect row a second time"), and
+ * in record order the last one wins anyway.
+ */
+function lastPerKey(rows: readonly Row[], keyColumns: number): Row[] {
+  if (keyColumns === 0) return [...rows];
+  const last = new Map<string, number>();
+  rows.forEach((r, i) => last.set(keyOf(r, keyColumns), i));
+  return rows.filter((r, i) => last.get(keyOf(r, keyColumns)) === i);
+}
+
+function keyOf(row: Row, keyColumns: number): string {
+  return JSON.stringify(row.values.slice(0, keyColumns).map((v) => (v instanceof Uint8Array ? `b:${Buffer.from(v).toString('hex')}` : typeof v === 'bigint' ? v.toString() : v)));
+}
