@@ -1,0 +1,185 @@
+// The event-triggered sink invocation against a real dynalite with Kafka's
+// FileStreamSink: batches land in the file in partition order and the task is
+// RUNNING; a poison value fails the task with a trace naming where it sits
+// and writes nothing of its batch; a paused connector leaves the batch
+// uncommitted (a retriable error); the alias names the connector.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { defineConfig } from '../../src/connect/config/config-def.js';
+import { ConnectError, NotFoundError, RetriableError } from '../../src/connect/errors.js';
+import type { SinkConnector } from '../../src/connect/plugin.js';
+import { createPluginRegistry } from '../../src/connect/registry.js';
+import { registerFileStreamSink } from '../../src/connectors/file/file-stream-sink.js';
+import { createLogger } from '../../src/logging.js';
+import { runSinkInvocation, sinkAliasOf, sinkConnectorFor, type SinkDeps } from '../../src/runtime/sink.js';
+import { Store } from '../../src/store/index.js';
+import { useDynalite } from '../helpers/dynalite.js';
+import { tempDir } from '../helpers/env.js';
+
+const TABLE = 'slipway-sink-test';
+const dynamo = useDynalite(TABLE);
+const registry = createPluginRegistry();
+registerFileStreamSink(registry, 'test');
+
+// A sink whose target refuses every put, quoting the password it was given.
+const refusingSpec = defineConfig([{ name: 'db.password', type: 'password', default: null, importance: 'low', doc: 'a secret that must not leak' }]);
+registry.registerConnector({
+  class: 'test.RefusingSinkConnector',
+  type: 'sink',
+  version: 'test',
+  create: (): SinkConnector => ({
+    type: 'sink',
+    version: () => 'test',
+    config: () => refusingSpec,
+    start: () => {},
+    taskConfigs: (n) => Array.from({ length: n }, () => ({})),
+    stop: () => {},
+    createTask: () => {
+      let password = '';
+      return {
+        version: () => 'test',
+        start: (config) => void (password = config['db.password'] ?? ''),
+        put: () => {
+          throw new Error(`database refused password ${password}`);
+        },
+        stop: () => {},
+      };
+    },
+  }),
+});
+
+let tmp: ReturnType<typeof tempDir>;
+let deps: SinkDeps;
+beforeEach(() => {
+  tmp = tempDir('slipway-sink-');
+  deps = {
+    store: new Store({ client: dynamo.client, table: TABLE }),
+    registry,
+    clock: Date.now,
+    logger: createLogger('test', { level: 'silent' }),
+    workerId: 'host:4242',
+    env: { DB_SECRET: 'hunter2-secret' },
+  };
+  return () => tmp.cleanup();
+});
+
+/** A SelfManagedKafka batch: `values` per "<topic>-<partition>", offsets from `first`. */
+function batchOf(values: Record<string, (string | null)[]>, first = 0): unknown {
+  const records: Record<string, unknown[]> = {};
+  for (const [tp, list] of Object.entries(values)) {
+    const dash = tp.lastIndexOf('-');
+    records[tp] = list.map((v, i) => ({
+      topic: tp.slice(0, dash),
+      partition: Number(tp.slice(dash + 1)),
+      offset: first + i,
+      timestamp: 1763773200000 + i,
+      timestampType: 'CREATE_TIME',
+      key: null,
+      value: v === null ? null : Buffer.from(v).toString('base64'),
+      headers: [{ origin: [116, 101, 115, 116] }],
+    }));
+  }
+  return { eventSource: 'SelfManagedKafka', bootstrapServers: '127.0.0.1:9092', records };
+}
+
+/** A FileStreamSink connector with its task item, as the coordinator leaves it. */
+async function fileSink(name: string, extra: Record<string, string> = {}): Promise<string> {
+  const file = path.join(tmp.dir, `${name}.txt`);
+  const config = { name, 'connector.class': 'FileStreamSink', topics: 'orders,payments', file, 'value.converter': 'org.apache.kafka.connect.storage.StringConverter', ...extra };
+  await deps.store.createConnector(name, config);
+  await deps.store.writeTaskConfigs(name, 1, [config]);
+  return file;
+}
+
+const lines = (file: string): string[] => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').slice(0, -1) : []);
+
+describe('runSinkInvocation', () => {
+  it('writes every record in partition order, reports the offsets to commit, and marks the task RUNNING', async () => {
+    const file = await fileSink('in-order');
+    const result = await runSinkInvocation(batchOf({ 'orders-0': ['a0', 'a1', 'a2'], 'orders-1': ['b0', null], 'payments-0': ['p0'] }, 40), 'in-order', deps);
+    expect(lines(file)).toEqual(['a0', 'a1', 'a2', 'b0', 'null', 'p0']);
+    expect(result).toEqual({
+      connector: 'in-order',
+      records: 6,
+      offsets: [
+        { topic: 'orders', partition: 0, offset: 43 },
+        { topic: 'orders', partition: 1, offset: 42 },
+        { topic: 'payments', partition: 0, offset: 41 },
+      ],
+    });
+    expect(await deps.store.getTask('in-order', 0)).toMatchObject({ state: 'RUNNING', workerId: 'host:4242' });
+
+    await runSinkInvocation(batchOf({ 'orders-0': ['a3'] }, 43), 'in-order', deps);
+    expect(lines(file).slice(-1)).toEqual(['a3']);
+  });
+
+  it('a value that is not JSON under JsonConverter fails the task with a trace naming topic, partition and offset; nothing of its batch is written', async () => {
+    const file = await fileSink('poison', { 'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter.schemas.enable': 'false' });
+    await runSinkInvocation(batchOf({ 'orders-0': ['{"n": 1}'] }, 0), 'poison', deps);
+    expect(lines(file)).toEqual(['{n=1}']);
+
+    const err = await runSinkInvocation(batchOf({ 'orders-0': ['{"n": 2}', '{"n": 3'], 'orders-1': ['{"n": 4}'] }, 1), 'poison', deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).retriable).toBe(false);
+    expect((err as Error).message).toMatch(/topic orders partition 0 offset 2/);
+    expect(lines(file)).toEqual(['{n=1}']);
+    const task = await deps.store.getTask('poison', 0);
+    expect(task).toMatchObject({ state: 'FAILED', workerId: 'host:4242' });
+    expect(task!.trace).toMatch(/^DataError: Converting the value of the record at topic orders partition 0 offset 2 failed/);
+
+    // A FAILED task takes no batch until it is restarted: the mapping keeps it uncommitted.
+    await expect(runSinkInvocation(batchOf({ 'orders-0': ['{"n": 5}'] }, 3), 'poison', deps)).rejects.toBeInstanceOf(RetriableError);
+    expect(lines(file)).toEqual(['{n=1}']);
+  });
+
+  it("a put that fails marks the task FAILED with a trace that never holds the resolved secret", async () => {
+    const config = { name: 'refused', 'connector.class': 'test.RefusingSinkConnector', topics: 'orders', 'db.password': '${env:DB_SECRET}', 'value.converter': 'StringConverter' };
+    await deps.store.createConnector('refused', config);
+    await deps.store.writeTaskConfigs('refused', 1, [config]);
+    await expect(runSinkInvocation(batchOf({ 'orders-0': ['x'] }), 'refused', deps)).rejects.toThrow(/database refused password/);
+    const task = await deps.store.getTask('refused', 0);
+    expect(task!.state).toBe('FAILED');
+    expect(task!.trace).toMatch(/^Error: database refused password \[hidden\]/);
+    expect(task!.trace).not.toContain('hunter2-secret');
+  });
+
+  it('a PAUSED connector leaves the batch uncommitted (retriable) and writes nothing', async () => {
+    const file = await fileSink('paused');
+    await deps.store.setTargetState('paused', 'PAUSED');
+    const err = await runSinkInvocation(batchOf({ 'orders-0': ['x'] }), 'paused', deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetriableError);
+    expect((err as RetriableError).retriable).toBe(true);
+    expect(lines(file)).toEqual([]);
+  });
+
+  it('a deleted connector is a NotFoundError (not retriable)', async () => {
+    const err = await runSinkInvocation(batchOf({ 'orders-0': ['x'] }), 'never-created', deps).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as NotFoundError).retriable).toBe(false);
+  });
+});
+
+describe('the connector of an invocation', () => {
+  it('sinkAliasOf makes a valid Lambda alias name that keeps similar names apart', () => {
+    const alias = sinkAliasOf('orders.to-s3 (prod)');
+    expect(alias).toMatch(/^sink-orders_to-s3__prod_-[0-9a-f]{8}$/);
+    expect(sinkAliasOf('orders.to-s3 (prod)')).toBe(alias);
+    expect(sinkAliasOf('orders_to-s3 (prod)')).not.toBe(alias);
+    const long = sinkAliasOf('é'.repeat(300));
+    expect(long).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
+    expect(long).toHaveLength(5 + 60 + 1 + 8);
+  });
+
+  it('resolves the alias of invokedFunctionArn, and an unqualified invocation by its topics', async () => {
+    await fileSink('alias.a', { topics: 'shared' });
+    await fileSink('alias.b', { topics: 'shared,only-b' });
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:slipway-sink';
+    expect(await sinkConnectorFor(`${arn}:${sinkAliasOf('alias.a')}`, ['shared'], deps)).toBe('alias.a');
+    expect(await sinkConnectorFor(`${arn}:${sinkAliasOf('alias.b')}`, ['shared'], deps)).toBe('alias.b');
+    await expect(sinkConnectorFor(`${arn}:sink-gone-00000000`, ['shared'], deps)).rejects.toThrow(/No connector has the sink alias sink-gone-00000000/);
+    expect(await sinkConnectorFor(arn, ['only-b'], deps)).toBe('alias.b');
+    expect(await sinkConnectorFor(`${arn}:$LATEST`, ['only-b', 'shared'], deps)).toBe('alias.b');
+    await expect(sinkConnectorFor(arn, ['shared'], deps)).rejects.toThrow(/sink connectors alias.a, alias.b all consume shared/);
+  });
+});
