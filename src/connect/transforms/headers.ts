@@ -1,0 +1,106 @@
+// The header transforms. InsertHeader adds `header` with `value.literal`
+// (a string, as written). DropHeaders removes every header named in
+// `headers`. HeaderFrom$Key / $Value copies (or moves) `fields` of the key or
+// value into the `headers` at the same positions, with the field's schema.
+
+import { defineConfig, nonEmptyString, oneOf } from '../config/config-def.js';
+import { ConfigError, DataError } from '../errors.js';
+import type { Transformation } from '../plugin.js';
+import type { ConnectRecord, Header } from '../record.js';
+import { buildStruct, copySchemaBasics, isNullish, operatingSchema, operatingValue, requireMap, requireStruct, sameMapForm, Schema, SchemaBuilder, SchemaCache, withOperating, type Side } from './util.js';
+
+const insertSpec = defineConfig([
+  { name: 'header', type: 'string', required: true, validator: nonEmptyString, importance: 'high', doc: 'The name of the header.' },
+  { name: 'value.literal', type: 'string', required: true, importance: 'high', doc: 'The literal value that is to be set as the header value on all records.' },
+]);
+
+export class InsertHeader implements Transformation {
+  #header: Header = { key: '', value: null };
+
+  config() {
+    return insertSpec;
+  }
+
+  configure(config: Readonly<Record<string, string>>): void {
+    const c = insertSpec.parse(config);
+    this.#header = { key: c.header, schema: Schema.STRING_SCHEMA, value: c['value.literal'] };
+  }
+
+  apply<R extends ConnectRecord>(record: R): R {
+    return { ...record, headers: [...record.headers, this.#header] };
+  }
+}
+
+const dropSpec = defineConfig([{ name: 'headers', type: 'list', required: true, validator: nonEmptyString, importance: 'high', doc: 'The name of the headers to be removed.' }]);
+
+export class DropHeaders implements Transformation {
+  #names = new Set<string>();
+
+  config() {
+    return dropSpec;
+  }
+
+  configure(config: Readonly<Record<string, string>>): void {
+    this.#names = new Set(dropSpec.parse(config).headers);
+  }
+
+  apply<R extends ConnectRecord>(record: R): R {
+    if (!record.headers.some((h) => this.#names.has(h.key))) return record;
+    return { ...record, headers: record.headers.filter((h) => !this.#names.has(h.key)) };
+  }
+}
+
+const fromSpec = defineConfig([
+  { name: 'fields', type: 'list', required: true, validator: nonEmptyString, importance: 'high', doc: 'Field names in the record whose values are to be copied or moved to headers.' },
+  { name: 'headers', type: 'list', required: true, validator: nonEmptyString, importance: 'high', doc: 'Header names, in the same order as the field names listed in the fields configuration property.' },
+  { name: 'operation', type: 'string', required: true, validator: oneOf(['move', 'copy']), importance: 'high', doc: 'Either move if the fields are to be moved to the headers (removed from the key/value), or copy if the fields are to be copied to the headers (retained in the key/value).' },
+]);
+
+export class HeaderFrom implements Transformation {
+  #fields: string[] = [];
+  #headers: string[] = [];
+  #move = false;
+  readonly #cache = new SchemaCache();
+
+  constructor(readonly side: Side) {}
+
+  config() {
+    return fromSpec;
+  }
+
+  configure(config: Readonly<Record<string, string>>): void {
+    const c = fromSpec.parse(config);
+    if (c.fields.length !== c.headers.length) throw new ConfigError({ field: 'headers', message: `Invalid value ${c.headers.join(',')} for configuration headers: 'fields' config must have the same number of elements as 'headers' config.` });
+    this.#fields = c.fields;
+    this.#headers = c.headers;
+    this.#move = c.operation === 'move';
+  }
+
+  apply<R extends ConnectRecord>(record: R): R {
+    const value = operatingValue(record, this.side);
+    if (isNullish(value)) return record;
+    const schema = operatingSchema(record, this.side);
+    const added: Header[] = [];
+    if (!schema) {
+      const map = requireMap(value, 'header ' + (this.#move ? 'move' : 'copy'));
+      this.#fields.forEach((f, i) => added.push({ key: this.#headers[i]!, schema: null, value: map.get(f) ?? null }));
+      if (!this.#move) return { ...record, headers: [...record.headers, ...added] };
+      for (const f of this.#fields) map.delete(f);
+      return { ...withOperating(record, this.side, null, sameMapForm(value, map)), headers: [...record.headers, ...added] };
+    }
+    const struct = requireStruct(value, 'header ' + (this.#move ? 'move' : 'copy'));
+    this.#fields.forEach((f, i) => {
+      const field = schema.field(f);
+      if (!field) throw new DataError(`Unknown field: ${f}`);
+      added.push({ key: this.#headers[i]!, schema: field.schema, value: struct.get(f) });
+    });
+    if (!this.#move) return { ...record, headers: [...record.headers, ...added] };
+    const moved = new Set(this.#fields);
+    const updated = this.#cache.get(schema, (s) => {
+      const b = copySchemaBasics(s, SchemaBuilder.struct());
+      for (const f of s.fields) if (!moved.has(f.name)) b.field(f.name, f.schema);
+      return b.build();
+    });
+    return { ...withOperating(record, this.side, updated, buildStruct(updated, (n) => struct.get(n))), headers: [...record.headers, ...added] };
+  }
+}

@@ -1,0 +1,74 @@
+// ReplaceField$Key / $Value: keeps (`include`), drops (`exclude`) and renames
+// (`renames`, `old:new,…`) fields. Kafka's older names `whitelist` and
+// `blacklist` are still accepted for include and exclude. A field both
+// included and excluded is dropped. Tombstones pass through.
+
+import { defineConfig, validator } from '../config/config-def.js';
+import { ConfigError } from '../errors.js';
+import type { Transformation } from '../plugin.js';
+import type { ConnectRecord } from '../record.js';
+import { buildStruct, copySchemaBasics, isNullish, operatingSchema, operatingValue, parseRenames, requireMap, requireStruct, sameMapForm, SchemaBuilder, SchemaCache, withOperating, type Side } from './util.js';
+
+const renamesValidator = validator('list of colon-delimited pairs, e.g. foo:bar,abc:xyz', (v) => {
+  const parsed = parseRenames(v as string[]);
+  return typeof parsed === 'string' ? parsed : undefined;
+});
+
+const spec = defineConfig([
+  { name: 'exclude', type: 'list', default: [], importance: 'medium', doc: 'Fields to exclude. This takes precedence over the fields to include.' },
+  { name: 'include', type: 'list', default: [], importance: 'medium', doc: 'Fields to include. If specified, only these fields will be used.' },
+  { name: 'renames', type: 'list', default: [], validator: renamesValidator, importance: 'medium', doc: 'Field rename mappings.' },
+  { name: 'blacklist', type: 'list', default: null, importance: 'low', doc: 'Deprecated. Use exclude instead.' },
+  { name: 'whitelist', type: 'list', default: null, importance: 'low', doc: 'Deprecated. Use include instead.' },
+]);
+
+export class ReplaceField implements Transformation {
+  #exclude = new Set<string>();
+  #include = new Set<string>();
+  #renames = new Map<string, string>();
+  #reverse = new Map<string, string>();
+  readonly #cache = new SchemaCache();
+
+  constructor(readonly side: Side) {}
+
+  config() {
+    return spec;
+  }
+
+  configure(config: Readonly<Record<string, string>>): void {
+    const c = spec.parse(config);
+    if (config.exclude !== undefined && c.blacklist !== null) throw new ConfigError({ field: 'blacklist', message: 'Invalid value for configuration blacklist: use exclude (blacklist is its deprecated name), not both' });
+    if (config.include !== undefined && c.whitelist !== null) throw new ConfigError({ field: 'whitelist', message: 'Invalid value for configuration whitelist: use include (whitelist is its deprecated name), not both' });
+    this.#exclude = new Set(c.blacklist ?? c.exclude);
+    this.#include = new Set(c.whitelist ?? c.include);
+    this.#renames = parseRenames(c.renames) as Map<string, string>;
+    this.#reverse = new Map([...this.#renames].map(([a, b]) => [b, a]));
+  }
+
+  #filter(name: string): boolean {
+    return !this.#exclude.has(name) && (this.#include.size === 0 || this.#include.has(name));
+  }
+
+  #renamed(name: string): string {
+    return this.#renames.get(name) ?? name;
+  }
+
+  apply<R extends ConnectRecord>(record: R): R {
+    const value = operatingValue(record, this.side);
+    if (isNullish(value)) return record;
+    const schema = operatingSchema(record, this.side);
+    if (!schema) {
+      const out = new Map<string, unknown>();
+      for (const [k, v] of requireMap(value, 'field replacement')) if (this.#filter(k)) out.set(this.#renamed(k), v);
+      return withOperating(record, this.side, null, sameMapForm(value, out));
+    }
+    const struct = requireStruct(value, 'field replacement');
+    const updated = this.#cache.get(schema, (s) => {
+      const b = copySchemaBasics(s, SchemaBuilder.struct());
+      for (const f of s.fields) if (this.#filter(f.name)) b.field(this.#renamed(f.name), f.schema);
+      return b.build();
+    });
+    return withOperating(record, this.side, updated, buildStruct(updated, (n) => struct.get(this.#reverse.get(n) ?? n)));
+  }
+}
+

@@ -1,0 +1,106 @@
+// What the SMTs share, as Kafka's transforms.util: which part of a record a
+// `$Key`/`$Value` variant works on, the "must be a Struct" / "must be a map"
+// checks with Kafka's messages, and copying a schema's basics onto a new one.
+//
+// A schemaless map is a plain object or a Map; a transform hands back the same
+// form it was given. Records are never mutated: a transform returns a spread
+// copy (see record.ts).
+
+import { DataError } from '../errors.js';
+import type { ConnectRecord } from '../record.js';
+import { Schema, SchemaBuilder } from '../data/schema.js';
+import { Struct } from '../data/struct.js';
+import { describeValue, isPlainObject } from '../data/values.js';
+
+/** Which part of the record a `$Key` / `$Value` variant operates on. */
+export type Side = 'key' | 'value';
+
+export const KAFKA_PACKAGE = 'org.apache.kafka.connect.transforms';
+
+export function operatingSchema(record: ConnectRecord, side: Side): Schema | null {
+  return (side === 'key' ? record.keySchema : record.valueSchema) ?? null;
+}
+
+export function operatingValue(record: ConnectRecord, side: Side): unknown {
+  return side === 'key' ? record.key : record.value;
+}
+
+/** A copy of `record` with the operated-on schema and value replaced. */
+export function withOperating<R extends ConnectRecord>(record: R, side: Side, schema: Schema | null, value: unknown): R {
+  return side === 'key' ? { ...record, keySchema: schema, key: value } : { ...record, valueSchema: schema, value };
+}
+
+export function requireStruct(value: unknown, purpose: string): Struct {
+  if (!(value instanceof Struct)) throw new DataError(`Only Struct objects supported for [${purpose}], found: ${describeValue(value ?? null)}`);
+  return value;
+}
+
+/** The entries of a schemaless map (plain object or Map with string keys), copied. */
+export function requireMap(value: unknown, purpose: string): Map<string, unknown> {
+  if (value instanceof Map) return new Map([...value].map(([k, v]) => [String(k), v]));
+  if (isPlainObject(value)) return new Map(Object.entries(value));
+  throw new DataError(`Only Map objects supported in absence of schema for [${purpose}], found: ${describeValue(value ?? null)}`);
+}
+
+/** `entries` in the form `like` had: a Map stays a Map, anything else becomes a plain object. */
+export function sameMapForm(like: unknown, entries: Map<string, unknown>): Map<string, unknown> | Record<string, unknown> {
+  return like instanceof Map ? entries : Object.fromEntries(entries);
+}
+
+export function requireSchema(schema: Schema | null, purpose: string): Schema {
+  if (!schema) throw new DataError(`Schema required for [${purpose}]`);
+  return schema;
+}
+
+
+/** A builder with `schema`'s name, version, doc, parameters and optionality, and no fields. */
+export function copySchemaBasics(schema: Schema, builder: SchemaBuilder = new SchemaBuilder(schema.type)): SchemaBuilder {
+  if (schema.name !== null) builder.name(schema.name);
+  if (schema.version !== null) builder.version(schema.version);
+  if (schema.doc !== null) builder.doc(schema.doc);
+  if (schema.parameters) builder.parameters({ ...schema.parameters });
+  if (schema.optional) builder.optional();
+  return builder;
+}
+
+/** The schema as optional (same everything else); itself when it already is. */
+export function asOptional(schema: Schema): Schema {
+  return schema.optional ? schema : SchemaBuilder.from(schema).optional().build();
+}
+
+/** Memoizes a derived schema per input schema (Kafka keeps an LRU cache; schemas here are immutable objects). */
+export class SchemaCache {
+  readonly #map = new WeakMap<Schema, Schema>();
+
+  get(schema: Schema, make: (s: Schema) => Schema): Schema {
+    let out = this.#map.get(schema);
+    if (!out) this.#map.set(schema, (out = make(schema)));
+    return out;
+  }
+}
+
+/** A struct of `schema` whose values come from `valueOf(field name)` (each already valid for its field). */
+export function buildStruct(schema: Schema, valueOf: (name: string) => unknown): Struct {
+  return Struct.unchecked(
+    schema,
+    schema.fields.map((f) => valueOf(f.name)),
+  );
+}
+
+/** Parses `old:new,…` (ReplaceField's renames). Returns an error message or the map. */
+export function parseRenames(list: readonly string[]): Map<string, string> | string {
+  const out = new Map<string, string>();
+  for (const item of list) {
+    const parts = item.split(':');
+    if (parts.length !== 2 || !parts[0] || !parts[1]) return `Invalid rename mapping: ${item}`;
+    out.set(parts[0], parts[1]);
+  }
+  return out;
+}
+
+/** Whether a value is a record's "empty" value: null or undefined. */
+export function isNullish(v: unknown): v is null | undefined {
+  return v === null || v === undefined;
+}
+
+export { Schema, SchemaBuilder, Struct };
