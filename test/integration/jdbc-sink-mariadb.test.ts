@@ -25,8 +25,13 @@ beforeAll(async () => {
   await db.query(`CREATE USER '${USER}'@'127.0.0.1' IDENTIFIED BY '${PASSWORD}'`);
   await db.query(`GRANT ALL ON ${DATABASE}.* TO '${USER}'@'127.0.0.1'`);
   url = `jdbc:mariadb://${db.host}:${db.port}/${DATABASE}`;
-  reader = await mysql.createConnection({ host: db.host, port: db.port, user: USER, password: PASSWORD, database: DATABASE, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, timezone: 'Z' });
+  reader = await openReader();
 });
+
+function openReader(): Promise<mysql.Connection> {
+  const { db } = mariadb();
+  return mysql.createConnection({ host: db.host, port: db.port, user: USER, password: PASSWORD, database: DATABASE, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, timezone: 'Z' });
+}
 afterAll(async () => {
   await reader?.end();
 });
@@ -273,6 +278,33 @@ describe('JDBC sink into MariaDB', () => {
     const err = await task.put([row('multi_a', 2, 'a2'), row('multi_b', 1, 'dup')]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
     expect(await rows('multi_a')).toHaveLength(1);
+  });
+
+  it('with a dead letter queue (errantRecordReporter), a record the server refuses is reported and the rest of the batch is written', async () => {
+    const reported: number[] = [];
+    const task = new JdbcSinkTask('test');
+    const context = { connectorName: 'c', taskId: 0, logger: console as never, signal: new AbortController().signal, requestCommit: () => undefined, errantRecordReporter: { report: async (r: SinkRecord) => void reported.push(r.kafkaOffset) } };
+    task.start({ 'connection.url': url, 'connection.user': USER, 'connection.password': PASSWORD, 'auto.create': 'true', 'pk.mode': 'record_key' }, context);
+    tasks.push(task);
+    await task.put([row('dlq', 1, 'one')]);
+    const duplicate = row('dlq', 1, 'again');
+    await task.put([row('dlq', 2, 'two'), duplicate, row('dlq', 3, 'three')]);
+    expect(reported).toEqual([duplicate.kafkaOffset]);
+    expect((await rows('dlq')).map((r) => r.name)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('a restart of the server mid-stream is a retriable error, and the next put connects again without losing a row', async () => {
+    const task = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'connection.url': url.replace('jdbc:mariadb:', 'jdbc:mysql:') });
+    await task.put([row('restarted', 1, 'one')]);
+    await mariadb().db.restart();
+    await reader.end().catch(() => undefined);
+    reader = await openReader();
+    const err = (await task.put([row('restarted', 2, 'two')]).catch((e: unknown) => e)) as ConnectError;
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(err.retriable).toBe(true);
+    expect(err.message).toMatch(/^Lost MySQL\/MariaDB at 127.0.0.1:\d+\/sinkdb/);
+    await task.put([row('restarted', 2, 'two'), row('restarted', 3, 'three')]);
+    expect((await rows('restarted')).map((r) => r.name)).toEqual(['one', 'two', 'three']);
   });
 
   it('hostile topic and field names (quotes, backticks, semicolons) are written as names, never as SQL', async () => {

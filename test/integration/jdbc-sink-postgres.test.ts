@@ -255,6 +255,47 @@ describe('JDBC sink into PostgreSQL', () => {
     expect(await rows('multi_a')).toHaveLength(1);
   });
 
+  it('with a dead letter queue (errantRecordReporter), a bad record and one the server refuses are reported and the rest of the batch is written', async () => {
+    const reported: Array<{ offset: number; message: string }> = [];
+    const pg = postgres();
+    const task = new JdbcSinkTask('test');
+    const context = { connectorName: 'c', taskId: 0, logger: console as never, signal: new AbortController().signal, requestCommit: () => undefined, errantRecordReporter: { report: async (r: SinkRecord, e: Error) => void reported.push({ offset: r.kafkaOffset, message: e.message }) } };
+    task.start({ 'connection.url': pg.jdbcUrl, 'connection.user': pg.user, 'connection.password': pg.password, 'auto.create': 'true', 'pk.mode': 'record_key' }, context);
+    tasks.push(task);
+    await task.put([row('dlq', 1, 'one')]);
+    const notAStruct = rec('dlq', key(7), 'just a string', { valueSchema: Schema.STRING_SCHEMA });
+    const duplicate = row('dlq', 1, 'again');
+    await task.put([row('dlq', 2, 'two'), notAStruct, duplicate, row('dlq', 3, 'three')]);
+    expect(reported.map((r) => r.offset)).toEqual([notAStruct.kafkaOffset, duplicate.kafkaOffset]);
+    expect(reported[1]!.message).toMatch(/duplicate key/);
+    expect((await rows('dlq')).map((r) => r.name)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('a connection the server dropped is a retriable error, and the next put connects again', async () => {
+    const pg = postgres();
+    const task = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key' });
+    await task.put([row('reconnect', 1, 'one')]);
+    await pg.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()", [pg.user]);
+    const err = (await task.put([row('reconnect', 2, 'two')]).catch((e: unknown) => e)) as ConnectError | undefined;
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(err!.retriable).toBe(true);
+    expect(err!.message).toMatch(/^Lost PostgreSQL at 127.0.0.1:\d+\/sink/);
+    await task.put([row('reconnect', 2, 'two'), row('reconnect', 3, 'three')]);
+    expect((await rows('reconnect')).map((r) => r.name)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('quote.sql.identifiers=never: mixed-case names fold to lower case as PostgreSQL does, and the table still evolves', async () => {
+    const task = sink({ 'auto.create': 'true', 'auto.evolve': 'true', 'quote.sql.identifiers': 'never', 'table.name.format': 'Folded_${topic}' });
+    const v1 = SchemaBuilder.struct().field('Id', Schema.INT32_SCHEMA).build();
+    const v2 = SchemaBuilder.struct().field('Id', Schema.INT32_SCHEMA).field('Extra', Schema.OPTIONAL_STRING_SCHEMA).build();
+    await task.put([rec('T', null, Struct.from(v1, { Id: 1 }))]);
+    await task.put([rec('T', null, Struct.from(v2, { Id: 2, Extra: 'x' }))]);
+    expect(await rows('folded_t')).toEqual([
+      { id: '1', extra: null },
+      { id: '2', extra: 'x' },
+    ]);
+  });
+
   it('hostile topic and field names (quotes, backticks, semicolons) are written as names, never as SQL', async () => {
     const topic = 'evil"; DROP TABLE victims; --`x`';
     const field = `na"me'; DELETE FROM victims; --\``;

@@ -142,7 +142,7 @@ export function classify(err: unknown, opts: ConnectOptions, during: 'connect' |
   if (MYSQL_AUTH_ERRNO.has(e.errno ?? 0) || sqlState === '28P01' || sqlState === '28000') {
     return new ConnectError(`Authentication to ${where} failed for user ${JSON.stringify(opts.user ?? '')}: ${message} (check connection.user and connection.password)`, { code: 'CONFIG_INVALID' });
   }
-  if (NETWORK_CODES.has(code) || MYSQL_RETRIABLE_ERRNO.has(e.errno ?? 0) || /^(08|53|57P|40)/.test(sqlState) || /Connection terminated|timeout|closed state/i.test(message)) {
+  if (NETWORK_CODES.has(code) || MYSQL_RETRIABLE_ERRNO.has(e.errno ?? 0) || /^(08|53|57P|40)/.test(sqlState) || /Connection terminated|not queryable|timeout|closed state/i.test(message)) {
     return new RetriableError(`${during === 'connect' ? 'Cannot connect to' : 'Lost'} ${where}: ${code ? code + ' ' : ''}${message}`);
   }
   if (during === 'connect') return new ConnectError(`Cannot connect to ${where}: ${code ? code + ' ' : ''}${message}`);

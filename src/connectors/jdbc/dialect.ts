@@ -123,7 +123,7 @@ abstract class BaseDialect implements Dialect {
   protected abstract readonly quoteChar: string;
   protected abstract tooLong(identifier: string): string | undefined;
 
-  constructor(private readonly quoting: boolean) {}
+  constructor(protected readonly quoting: boolean) {}
 
   quote(identifier: string): string {
     const shown = JSON.stringify(identifier.length > 80 ? identifier.slice(0, 80) + '…' : identifier);
@@ -290,7 +290,7 @@ class MySqlDialect extends BaseDialect {
     const { kind, fsp } = kindOf(col.schema, col.name);
     switch (kind) {
       case 'decimal': {
-        const scale = Decimal.scaleOf(col.schema);
+        const scale = Math.max(0, Decimal.scaleOf(col.schema));
         const precision = Number(col.schema.parameters?.[Decimal.PRECISION_FIELD] ?? 65);
         return `DECIMAL(${Math.min(Math.max(precision, scale, 1), 65)},${scale})`;
       }
@@ -364,7 +364,8 @@ class PostgresDialect extends BaseDialect {
     switch (kind) {
       case 'decimal': {
         const precision = col.schema.parameters?.[Decimal.PRECISION_FIELD];
-        return precision === undefined ? 'DECIMAL' : `DECIMAL(${Math.min(Math.max(Number(precision), Decimal.scaleOf(col.schema), 1), 1000)},${Decimal.scaleOf(col.schema)})`;
+        const scale = Math.max(0, Decimal.scaleOf(col.schema));
+        return precision === undefined ? 'DECIMAL' : `DECIMAL(${Math.min(Math.max(Number(precision), scale, 1), 1000)},${scale})`;
       }
       case 'date':
         return 'DATE';
@@ -406,12 +407,13 @@ class PostgresDialect extends BaseDialect {
     return sql;
   }
 
+  // Unquoted, PostgreSQL folds a name to lower case.
   columnsQuery(table: string) {
-    return { sql: 'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1', params: [table] };
+    return { sql: 'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1', params: [this.quoting ? table : table.toLowerCase()] };
   }
 
   columnKey(name: string): string {
-    return name;
+    return this.quoting ? name : name.toLowerCase();
   }
 
   protected bindBoolean(value: boolean): unknown {

@@ -16,6 +16,7 @@ import { DataError } from '../../connect/errors.js';
 import type { SinkRecord } from '../../connect/record.js';
 import { DEFAULT_KEY_FIELD, KAFKA_PK_FIELDS, type JdbcSinkConfig } from './config.js';
 import type { ColumnDef, Dialect } from './dialect.js';
+import { RecordWriteError } from './errors.js';
 
 export type RowOp = 'insert' | 'upsert' | 'update' | 'delete';
 
@@ -37,11 +38,6 @@ export interface Row {
   /** Bind parameters in shape.columns order. */
   readonly values: readonly unknown[];
   readonly record: SinkRecord;
-}
-
-/** `topic-partition@offset`, how every record-level error names its record. */
-export function recordRef(r: SinkRecord): string {
-  return `topic ${JSON.stringify(r.topic)} partition ${r.kafkaPartition} offset ${r.kafkaOffset}`;
 }
 
 interface Column {
@@ -66,12 +62,12 @@ export class RowMapper {
     return this.config.tableNameFormat.split('${topic}').join(record.topic);
   }
 
-  /** The row of one record; null when it is skipped (a tombstone without delete.enabled). Throws DataError naming the record. */
+  /** The row of one record; null when it is skipped (a tombstone without delete.enabled). Throws RecordWriteError naming the record. */
   toRow(record: SinkRecord): Row | null {
     try {
       return this.#toRow(record);
     } catch (err) {
-      if (err instanceof DataError) throw new DataError(`Cannot write the record at ${recordRef(record)}: ${err.message}`, { path: err.path, cause: err });
+      if (err instanceof DataError) throw new RecordWriteError(record, err.message, { path: err.path, cause: err });
       throw err;
     }
   }

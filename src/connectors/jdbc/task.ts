@@ -11,15 +11,19 @@
 //
 // put() writes synchronously, so flush() has nothing to do. When the server
 // rejects a statement for its data, the put is replayed row by row in a
-// transaction that is then rolled back, to name the record at fault.
+// transaction that is then rolled back, to name the record at fault. With a
+// dead letter queue (context.errantRecordReporter), a record at fault is
+// reported and the put is done again without it, as Confluent's sink does;
+// without one, the put fails with that record's RecordWriteError.
 
-import { ConnectError, DataError, RetriableError } from '../../connect/errors.js';
-import type { SinkTask, SinkTaskContext } from '../../connect/plugin.js';
+import { DataError, RetriableError } from '../../connect/errors.js';
+import type { ErrantRecordReporter, SinkTask, SinkTaskContext } from '../../connect/plugin.js';
 import type { SinkRecord } from '../../connect/record.js';
 import { resolveJdbcSinkConfig, type JdbcSinkConfig } from './config.js';
 import { connect, describeTarget, type SinkDatabase } from './database.js';
 import { createDialect, type Dialect } from './dialect.js';
-import { recordRef, RowMapper, type Row, type RowShape } from './rows.js';
+import { RecordWriteError } from './errors.js';
+import { RowMapper, type Row, type RowShape } from './rows.js';
 
 interface Run {
   readonly shape: RowShape;
@@ -31,6 +35,7 @@ export class JdbcSinkTask implements SinkTask {
   #dialect!: Dialect;
   #mapper!: RowMapper;
   #db: SinkDatabase | null = null;
+  #reporter: ErrantRecordReporter | null = null;
   /** table → the keys (dialect.columnKey) of its columns, as last read. */
   readonly #tables = new Map<string, Set<string>>();
 
@@ -40,13 +45,27 @@ export class JdbcSinkTask implements SinkTask {
     return this.versionString;
   }
 
-  start(config: Readonly<Record<string, string>>, _context?: SinkTaskContext): void {
+  start(config: Readonly<Record<string, string>>, context?: SinkTaskContext): void {
     this.#config = resolveJdbcSinkConfig(config);
+    this.#reporter = context?.errantRecordReporter ?? null;
     this.#dialect = createDialect(this.#config.target.dialect, this.#config.quoteIdentifiers);
     this.#mapper = new RowMapper(this.#config, this.#dialect);
   }
 
   async put(records: readonly SinkRecord[]): Promise<void> {
+    let pending = records;
+    for (;;) {
+      try {
+        return await this.#putOnce(pending);
+      } catch (err) {
+        if (!(err instanceof RecordWriteError) || !this.#reporter) throw err;
+        await this.#reporter.report(err.record, err);
+        pending = pending.filter((r) => r !== err.record);
+      }
+    }
+  }
+
+  async #putOnce(records: readonly SinkRecord[]): Promise<void> {
     const rows: Row[] = [];
     for (const r of records) {
       const row = this.#mapper.toRow(r);
@@ -109,7 +128,7 @@ export class JdbcSinkTask implements SinkTask {
   async #ensureTable(db: SinkDatabase, run: Run): Promise<void> {
     const { shape } = run;
     const first = run.rows[0]!.record;
-    const fail = (message: string, path?: string) => new DataError(`Cannot write the record at ${recordRef(first)} to table ${JSON.stringify(shape.table)}: ${message}`, { path });
+    const fail = (message: string, path?: string) => new RecordWriteError(first, `table ${JSON.stringify(shape.table)}: ${message}`, { path });
     let cols = this.#tables.get(shape.table) ?? (await this.#readColumns(db, shape.table));
     if (cols.size === 0) {
       if (!this.#config.autoCreate) throw fail(`the table does not exist in ${describeTarget(this.#config.target)} and auto.create is false`);
@@ -154,7 +173,7 @@ export class JdbcSinkTask implements SinkTask {
   }
 
   /** The first record whose own statement the server refuses, replayed in order in a transaction that is rolled back. */
-  async #locate(db: SinkDatabase, runs: readonly Run[]): Promise<ConnectError | undefined> {
+  async #locate(db: SinkDatabase, runs: readonly Run[]): Promise<RecordWriteError | undefined> {
     try {
       await db.begin();
     } catch {
@@ -167,7 +186,7 @@ export class JdbcSinkTask implements SinkTask {
             await this.#write(db, { shape: run.shape, rows: [row] });
           } catch (err) {
             if (!(err instanceof DataError)) return undefined;
-            return new DataError(`Cannot write the record at ${recordRef(row.record)} to table ${JSON.stringify(run.shape.table)}: ${err.message}; nothing of this batch was written`, { cause: err });
+            return new RecordWriteError(row.record, `table ${JSON.stringify(run.shape.table)}: ${err.message}; nothing of this batch was written`, { cause: err });
           }
         }
       }
