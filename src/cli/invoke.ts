@@ -15,7 +15,9 @@ const USAGE = `Usage: slipway invoke FUNCTION [-e EVENT.json] [--endpoint URL] [
 
 Invokes FUNCTION once (RequestResponse) with the event and prints what it
 returned. Exits 1 when the function fails. In \`slipway dev\` the functions are
-slipway-worker and slipway-coordinator; events/ holds a sample event for each.
+slipway-worker, slipway-coordinator and slipway-sink, also named worker,
+coordinator and sink (with :QUALIFIER, e.g. an alias); events/ holds a sample
+event for each.
 
 Options:
   -e, --event FILE   the event, a JSON file; - reads standard input (default: {})
@@ -43,7 +45,7 @@ export const invokeCommand: Command = {
     const parsed = parseCommandLine(USAGE, argv, OPTIONS);
     if (!parsed) return EXIT_OK;
     const { values, positionals } = parsed;
-    const functionName = onePositional(positionals, 'FUNCTION', USAGE);
+    const functionName = slipwayFunctionName(onePositional(positionals, 'FUNCTION', USAGE));
     const env = process.env;
     const endpoint = values.endpoint ?? (env.AWS_ENDPOINT_URL_LAMBDA || env.AWS_ENDPOINT_URL || undefined);
     if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) throw new UsageError(`the Lambda endpoint must be an http:// or https:// URL, got "${endpoint}"`, USAGE);
@@ -79,6 +81,14 @@ export const invokeCommand: Command = {
     });
   },
 };
+
+/** Slipway's functions by their short names (`sink`, `sink:ALIAS`) → `slipway-sink[:ALIAS]`, as `slipway dev` and a stack named slipway call them. */
+function slipwayFunctionName(name: string): string {
+  const [fn, ...qualifier] = name.split(':');
+  return SHORT_NAMES.has(fn!) ? [`slipway-${fn}`, ...qualifier].join(':') : name;
+}
+
+const SHORT_NAMES = new Set(['worker', 'coordinator', 'sink']);
 
 /** The event's bytes, checked to be JSON; no -e is an empty object, as with `sam local invoke`. */
 async function readEvent(file: string | undefined): Promise<Uint8Array> {

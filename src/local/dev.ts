@@ -88,7 +88,7 @@ export async function startDev(opts: DevOptions): Promise<DevStack> {
     closers.push(() => edge.close());
 
     const awsEndpoint = opts.awsEndpoint ?? edge.endpoint;
-    const names = { worker: 'slipway-worker', coordinator: 'slipway-coordinator' };
+    const names = { worker: 'slipway-worker', coordinator: 'slipway-coordinator', sink: 'slipway-sink' };
     const functionEnv: Record<string, string> = {
       AWS_ENDPOINT_URL: awsEndpoint,
       // Lambda calls always go to the local emulator, also when DynamoDB is LocalStack's.
@@ -112,6 +112,8 @@ export async function startDev(opts: DevOptions): Promise<DevStack> {
         // MaximumRetryAttempts 0, as template.yaml: the coordinator decides when a task runs again.
         { name: names.worker, module: 'functions/worker.ts', handler: 'handler', timeoutMs: opts.workerTimeoutMs ?? 300_000, maxRetryAttempts: 0 },
         { name: names.coordinator, module: 'functions/coordinator.ts', handler: 'handler', timeoutMs: 60_000, maxRetryAttempts: 0 },
+        // Invoked synchronously by event source mappings, through one alias per sink connector.
+        { name: names.sink, module: 'functions/sink.ts', handler: 'handler', timeoutMs: 300_000 },
       ],
     });
     lambdaService.emulator = emulator;

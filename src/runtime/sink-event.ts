@@ -175,3 +175,14 @@ function describe(v: unknown): string {
 function fail(path: string, message: string): never {
   throw new DataError(`${path}: ${message}`, { path });
 }
+
+/** The topics of a batch, read from its "<topic>-<partition>" keys without parsing the records. */
+export function topicsOfBatch(event: unknown): string[] {
+  if (!isObject(event) || !isObject(event.records)) return [];
+  const topics = new Set<string>();
+  for (const key of Object.keys(event.records)) {
+    const dash = key.lastIndexOf('-');
+    if (dash > 0) topics.add(key.slice(0, dash));
+  }
+  return [...topics];
+}

@@ -72,9 +72,9 @@ const maxOf = (value: unknown): number => {
 const source = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
 
 describe('template.yaml', () => {
-  it('is a SAM template declaring the worker, the coordinator and the API', () => {
+  it('is a SAM template declaring the worker, the coordinator, the API and the sink', () => {
     expect(template.Transform).toBe('AWS::Serverless-2016-10-31');
-    expect(functions.map(([name]) => name).sort()).toEqual(['ApiFunction', 'CoordinatorFunction', 'WorkerFunction']);
+    expect(functions.map(([name]) => name).sort()).toEqual(['ApiFunction', 'CoordinatorFunction', 'SinkFunction', 'WorkerFunction']);
   });
 
   it('lets the hand-off chain run past 16 hops: RecursiveLoop Allow on the worker and the coordinator', () => {
@@ -126,6 +126,14 @@ describe('template.yaml', () => {
         expect(policies, key).toContainEqual({ LambdaInvokePolicy: { FunctionName: env[key] } });
       }
     });
+  });
+
+  it('declares the sink function without an event source (the coordinator manages the mappings), within the 14 minutes Kafka mappings allow', () => {
+    const sink = fn('SinkFunction');
+    expect(sink.Properties.Handler).toBe('sink.handler');
+    expect(sink.Properties.Events).toBeUndefined();
+    expect(maxOf(prop(sink, 'Timeout'))).toBeLessThanOrEqual(14 * 60);
+    expect(template.Outputs.SinkFunctionName!.Value).toEqual({ Ref: 'SinkFunction' });
   });
 
   it('ends the API function before API Gateway gives up (29 s)', () => {

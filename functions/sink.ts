@@ -1,0 +1,46 @@
+// Lambda entry point: one invocation delivers one batch of a Kafka event source
+// mapping (`aws:kafka` from MSK, `SelfManagedKafka`) to one sink connector
+// (src/runtime/sink.ts). Success commits the batch; a thrown error makes Lambda
+// retry it.
+//
+// Decision: an invocation knows its connector from the function alias it was
+// invoked through. The coordinator creates, per sink connector, an alias of
+// this function named sinkAliasOf(<connector>) and points the connector's event
+// source mapping at that alias's ARN, so context.invokedFunctionArn ends in
+// `:<alias>`. Why: the event carries neither the consumer group nor the
+// connector, two sink connectors may read the same topic, and a function per
+// connector would not scale to zero as cheaply (aliases cost nothing).
+// Invoked unqualified (`slipway invoke sink`), the one sink connector
+// consuming the batch's topics is taken.
+import { slipwayVersion } from '../src/connect/registry.js';
+import { FILE_STREAM_SINK_CLASS, registerFileStreamSink } from '../src/connectors/file/file-stream-sink.js';
+import { createLogger, logLevelFrom } from '../src/logging.js';
+import { createRuntimeRegistry } from '../src/runtime/plugins.js';
+import { localWorkerId } from '../src/runtime/settings.js';
+import { runSinkInvocation, sinkConnectorFor, type SinkDeps, type SinkResult } from '../src/runtime/sink.js';
+import { isKafkaSinkEvent, topicsOfBatch } from '../src/runtime/sink-event.js';
+import { createDynamoClient, Store, tableName } from '../src/store/index.js';
+
+let deps: SinkDeps | undefined;
+
+function depsOnce(): SinkDeps {
+  if (deps) return deps;
+  const registry = createRuntimeRegistry();
+  // Until src/runtime/plugins.ts registers it with the other built-ins.
+  if (!registry.findConnector(FILE_STREAM_SINK_CLASS)) registerFileStreamSink(registry, slipwayVersion());
+  return (deps = {
+    store: new Store({ client: createDynamoClient(), table: tableName() }),
+    registry,
+    clock: Date.now,
+    logger: createLogger('sink', { level: logLevelFrom() }),
+    workerId: localWorkerId(),
+    env: process.env,
+  });
+}
+
+export async function handler(event: unknown, context: { invokedFunctionArn: string }): Promise<SinkResult> {
+  if (!isKafkaSinkEvent(event)) throw new Error(`sink event must be an aws:kafka or SelfManagedKafka batch, got ${JSON.stringify(event)?.slice(0, 200)}`);
+  const d = depsOnce();
+  const connector = await sinkConnectorFor(context.invokedFunctionArn, topicsOfBatch(event), d);
+  return runSinkInvocation(event, connector, d);
+}
