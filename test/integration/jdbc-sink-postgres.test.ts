@@ -110,6 +110,16 @@ describe('JDBC sink into PostgreSQL', () => {
     expect(await rows('primkey_named')).toEqual([{ code: '42', note: 'x' }]);
   });
 
+  it('batch.size and the bind-parameter limit split a put into several statements of one transaction', async () => {
+    const small = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'batch.size': '2' });
+    await small.put([1, 2, 3, 4, 5].map((i) => row('chunks', i, `n${i}`)));
+    expect((await rows('chunks')).map((r) => r.name)).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
+    const big = sink({ 'auto.create': 'true', 'pk.mode': 'record_key', 'batch.size': '100000' });
+    const many = Array.from({ length: 30_000 }, (_, i) => row('many', i, `n${i}`, i));
+    await big.put(many);
+    expect(await postgres().query('SELECT count(*)::int AS n, sum(qty)::text AS s FROM many')).toEqual([{ n: 30_000, s: String((29_999 * 30_000) / 2) }]);
+  });
+
   it('update mode changes existing rows only', async () => {
     await sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key' }).put([row('updates', 1, 'one'), row('updates', 2, 'two')]);
     const task = sink({ 'insert.mode': 'update', 'pk.mode': 'record_key' });
@@ -339,9 +349,11 @@ describe('JDBC sink into PostgreSQL', () => {
     const err2 = (await down.put([row('nowhere', 1, 'a')]).catch((e: unknown) => e)) as ConnectError;
     expect(err2.retriable).toBe(true);
     expect(err2.message).not.toContain('inurl-secret');
-    const problems = await new JdbcSinkConnector('test').validate({ 'connection.url': pg.jdbcUrl, 'connection.user': pg.user, 'connection.password': 'not-the-Secret-123' });
+    const problems = await new JdbcSinkConnector('test').validate({ 'connection.url': pg.jdbcUrl, 'connection.user': pg.user, 'connection.password': 'not-the-Secret-123', topics: 't' });
     expect(Object.keys(problems)).toEqual(['connection.password']);
-    expect(await new JdbcSinkConnector('test').validate({ 'connection.url': pg.jdbcUrl, 'connection.user': pg.user, 'connection.password': pg.password })).toEqual({});
+    expect(problems['connection.password']!.join()).not.toContain('not-the-Secret-123');
+    expect(await new JdbcSinkConnector('test').validate({ 'connection.url': pg.jdbcUrl, 'connection.user': pg.user, 'connection.password': pg.password, topics: 't' })).toEqual({});
+    expect(await new JdbcSinkConnector('test').validate({ 'connection.url': pg.jdbcUrl, 'connection.user': pg.user, 'connection.password': pg.password })).toEqual({ topics: ['Must configure one of topics or topics.regex'] });
   });
 
   it("config is checked as Confluent's: delete.enabled needs pk.mode=record_key, upsert needs a key, the URL must be JDBC", () => {

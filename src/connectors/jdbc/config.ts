@@ -112,6 +112,8 @@ export const jdbcSinkConfig = defineConfig(
 
 export interface JdbcSinkConfig {
   readonly target: ConnectionTarget;
+  readonly topics: readonly string[];
+  readonly topicsRegex: string | null;
   readonly user: string | null;
   readonly password: string | null;
   readonly insertMode: InsertMode;
@@ -137,6 +139,8 @@ export function resolveJdbcSinkConfig(raw: RawConfig): JdbcSinkConfig {
   }
   return {
     target,
+    topics: v['topics'],
+    topicsRegex: v['topics.regex'],
     user: v['connection.user'] ?? target.user,
     password: v['connection.password'] ?? target.password,
     insertMode: v['insert.mode'].toLowerCase() as InsertMode,

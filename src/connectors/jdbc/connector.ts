@@ -36,6 +36,7 @@ export class JdbcSinkConnector implements SinkConnector {
       if (err instanceof ConfigError) return err.messages;
       throw err;
     }
+    if (cfg.topics.length === 0 && cfg.topicsRegex === null) return { topics: ['Must configure one of topics or topics.regex'] };
     try {
       const db = await connect({ target: cfg.target, user: cfg.user, password: cfg.password, connectTimeoutMs: VALIDATE_CONNECT_TIMEOUT_MS });
       await db.close();

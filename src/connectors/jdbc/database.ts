@@ -53,6 +53,9 @@ async function connectMySql(opts: ConnectOptions): Promise<SinkDatabase> {
     timezone: 'Z',
     supportBigNumbers: true,
     bigNumberStrings: true,
+    // Each multi-row statement size is its own prepared statement; the server's
+    // max_prepared_stmt_count is shared by every client, so keep few per connection.
+    maxPreparedStatements: 64,
   });
   conn.on('error', () => {
     // A dropped connection surfaces as the next statement's error.
