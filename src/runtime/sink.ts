@@ -3,8 +3,9 @@
 //
 //   parse the batch → load the connector (missing: fail; not RUNNING: retriable)
 //   → resolve its config → converters (key/value toConnectData with the record's
-//   topic, headers kept) → SinkRecords → SinkTask start → open → put(all, each
-//   partition in offset order) → preCommit/flush → close → stop
+//   topic, headers kept) → SinkRecords → transforms (null: dropped) → SinkTask
+//   start → open → put(all, each partition in offset order) → preCommit/flush
+//   → close → stop
 //   → task status RUNNING; a non-retriable error marks it FAILED with the
 //     (secret-free) trace.
 //
@@ -12,7 +13,7 @@
 // retry the whole batch (at least once, as Kafka Connect). So nothing here
 // stores offsets: the consumer group of the mapping is the offset store. As in
 // Kafka Connect (WorkerSinkTask.convertMessages), a record that cannot be
-// converted fails the batch before anything of it is put.
+// converted or transformed fails the batch before anything of it is put.
 //
 // Which connector: the mapping invokes the function through an alias made per
 // connector by sinkAliasOf (see functions/sink.ts for why).
@@ -24,6 +25,7 @@ import { ConnectError, DataError, NotFoundError, RetriableError, isRetriable } f
 import type { SinkConnector, SinkTask, TopicPartition, TopicPartitionOffset } from '../connect/plugin.js';
 import type { PluginRegistry } from '../connect/registry.js';
 import { sinkRecord, type Header, type SinkRecord } from '../connect/record.js';
+import { TransformChain } from '../connect/transforms/chain.js';
 import { scrubSecrets } from '../api/config-check.js';
 import type { Logger } from '../logging.js';
 import type { ConnectorItem, Store, TaskItem } from '../store/index.js';
@@ -122,6 +124,7 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
   let secretConfig: Record<string, string> = {};
   let spec: ConfigSpec<unknown> | undefined;
   let task: SinkTask | undefined;
+  let chain: TransformChain | undefined;
   try {
     const batch = parseKafkaSinkEvent(event);
     // Secrets are resolved here, inside the invocation that uses them, and never stored.
@@ -132,7 +135,8 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
     const connector = plugin.create() as SinkConnector;
     spec = connector.config();
     const converters = createConverters(config, deps.workerDefaults ?? {}, { registry: deps.registry });
-    const records = batch.partitions.flatMap((p) => toSinkRecords(p, converters));
+    chain = TransformChain.fromConfig(config, deps.registry);
+    const records = transformed(batch.partitions.flatMap((p) => toSinkRecords(p, converters)), chain);
     const partitions: TopicPartition[] = batch.partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
     const offsets = batch.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.records[p.records.length - 1]!.offset + 1 }));
 
@@ -168,6 +172,7 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
     }
     throw err instanceof ConnectError ? err : new ConnectError(trace.split('\n')[0]!, { cause: err });
   } finally {
+    chain?.close();
     try {
       await task?.stop();
     } catch (err) {
@@ -208,11 +213,28 @@ function toSinkRecords(batch: PartitionBatch, converters: Converters): SinkRecor
   });
 }
 
+function transformed(records: SinkRecord[], chain: TransformChain): SinkRecord[] {
+  const out: SinkRecord[] = [];
+  for (const record of records) {
+    let next: SinkRecord | null;
+    try {
+      next = chain.apply(record);
+    } catch (err) {
+      throw new DataError(`Transforming the record at ${whereIs(record.topic, record.kafkaPartition, record.kafkaOffset)} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    if (next) out.push(next);
+  }
+  return out;
+}
+
+function whereIs(topic: string, partition: number, offset: number): string {
+  return `topic ${topic} partition ${partition} offset ${offset}`;
+}
+
 function convert(converters: Converters, raw: RawKafkaRecord, which: 'key' | 'value') {
   try {
     return converters[which].toConnectData(raw.topic, raw[which]);
   } catch (err) {
-    const where = `topic ${raw.topic} partition ${raw.partition} offset ${raw.offset}`;
-    throw new DataError(`Converting the ${which} of the record at ${where} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new DataError(`Converting the ${which} of the record at ${whereIs(raw.topic, raw.partition, raw.offset)} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }

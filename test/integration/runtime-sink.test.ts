@@ -10,6 +10,7 @@ import { defineConfig } from '../../src/connect/config/config-def.js';
 import { ConnectError, NotFoundError, RetriableError } from '../../src/connect/errors.js';
 import type { SinkConnector } from '../../src/connect/plugin.js';
 import { createPluginRegistry } from '../../src/connect/registry.js';
+import { registerTransforms } from '../../src/connect/transforms/index.js';
 import { registerFileStreamSink } from '../../src/connectors/file/file-stream-sink.js';
 import { createLogger } from '../../src/logging.js';
 import { runSinkInvocation, sinkAliasOf, sinkConnectorFor, type SinkDeps } from '../../src/runtime/sink.js';
@@ -21,6 +22,7 @@ const TABLE = 'slipway-sink-test';
 const dynamo = useDynalite(TABLE);
 const registry = createPluginRegistry();
 registerFileStreamSink(registry, 'test');
+registerTransforms(registry);
 
 // A sink whose target refuses every put, quoting the password it was given.
 const refusingSpec = defineConfig([{ name: 'db.password', type: 'password', default: null, importance: 'low', doc: 'a secret that must not leak' }]);
@@ -112,6 +114,30 @@ describe('runSinkInvocation', () => {
 
     await runSinkInvocation(batchOf({ 'orders-0': ['a3'] }, 43), 'in-order', deps);
     expect(lines(file).slice(-1)).toEqual(['a3']);
+  });
+
+  it('applies the transforms between the converter and put: a dropped record is not written', async () => {
+    const file = await fileSink('transformed', {
+      transforms: 'dropPayments,hoist',
+      'transforms.dropPayments.type': 'org.apache.kafka.connect.transforms.Filter',
+      'transforms.dropPayments.predicate': 'isPayments',
+      'transforms.hoist.type': 'org.apache.kafka.connect.transforms.HoistField$Value',
+      'transforms.hoist.field': 'line',
+      predicates: 'isPayments',
+      'predicates.isPayments.type': 'org.apache.kafka.connect.transforms.predicates.TopicNameMatches',
+      'predicates.isPayments.pattern': 'payments',
+    });
+    const result = await runSinkInvocation(batchOf({ 'orders-0': ['a0', 'a1'], 'payments-0': ['p0'] }), 'transformed', deps);
+    expect(lines(file)).toEqual(['Struct{line=a0}', 'Struct{line=a1}']);
+    expect(result.records).toBe(2);
+    expect(result.offsets).toContainEqual({ topic: 'payments', partition: 0, offset: 1 });
+  });
+
+  it('a transform that fails on a record fails the task with a trace naming where the record sits', async () => {
+    const file = await fileSink('bad-transform', { transforms: 'extract', 'transforms.extract.type': 'org.apache.kafka.connect.transforms.ExtractField$Value', 'transforms.extract.field': 'id' });
+    await expect(runSinkInvocation(batchOf({ 'orders-0': ['not a struct'] }, 7), 'bad-transform', deps)).rejects.toThrow(/^Transforming the record at topic orders partition 0 offset 7 failed/);
+    expect((await deps.store.getTask('bad-transform', 0))!.state).toBe('FAILED');
+    expect(lines(file)).toEqual([]);
   });
 
   it('a value that is not JSON under JsonConverter fails the task with a trace naming topic, partition and offset; nothing of its batch is written', async () => {
