@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
-import { ConfigError } from '../../src/connect/errors.js';
+import { ConfigError, DataError, isRetriable } from '../../src/connect/errors.js';
 import { sinkRecord, type ConnectRecord, type SinkRecord } from '../../src/connect/record.js';
 import { createPluginRegistry } from '../../src/connect/registry.js';
-import { registerTransforms, TransformChain, validateTransforms } from '../../src/connect/transforms/index.js';
+import { registerTransforms, TransformChain, TransformError, validateTransforms } from '../../src/connect/transforms/index.js';
+import { parseLiteral } from '../../src/connect/transforms/headers.js';
 
 const registry = createPluginRegistry();
 registerTransforms(registry);
@@ -76,6 +77,21 @@ describe('TransformChain', () => {
     expect(chain.apply(record({ topic: 'orders-eu' }))!.topic).toBe('orders-eu');
   });
 
+  it('a transform that throws is a TransformError with the stage, class and cause the DLQ headers need', () => {
+    const chain = TransformChain.fromConfig({ transforms: 'route', 'transforms.route.type': 'TimestampRouter' }, registry);
+    let err: unknown;
+    try {
+      chain.apply(record({ timestamp: null }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TransformError);
+    const te = err as TransformError;
+    expect([te.stage, te.alias, te.className, te.code, isRetriable(te)]).toEqual(['TRANSFORMATION', 'route', 'org.apache.kafka.connect.transforms.TimestampRouter', 'DATA_INVALID', false]);
+    expect(te.cause).toBeInstanceOf(DataError);
+    expect(te.message).toMatch(/^Transform route \(org.apache.kafka.connect.transforms.TimestampRouter\) failed: Timestamp missing/);
+  });
+
   it('an empty config is a chain that returns the record itself', () => {
     const r = record();
     expect(TransformChain.fromConfig({}, registry).apply(r)).toBe(r);
@@ -122,6 +138,17 @@ describe('header transforms and HasHeaderKey', () => {
     const chain = chainOf({ transforms: 'ins,drop', 'transforms.ins.type': 'InsertHeader', 'transforms.ins.header': 'source', 'transforms.ins.value.literal': 'slipway', 'transforms.drop.type': 'DropHeaders', 'transforms.drop.headers': 'trace' });
     const out = chain.apply(record({ headers: [{ key: 'trace', value: 1 }, { key: 'keep', value: 2 }, { key: 'trace', value: 3 }] }))!;
     expect(out.headers.map((h) => [h.key, h.value])).toEqual([['keep', 2], ['source', 'slipway']]);
+  });
+
+  it('InsertHeader types its literal as Kafka does', () => {
+    expect([parseLiteral('true'), parseLiteral('42'), parseLiteral('70000'), parseLiteral('9007199254740993'), parseLiteral('1.5'), parseLiteral(' eu-west ')].map((l) => [l.schema.type, l.value])).toEqual([
+      ['boolean', true],
+      ['int8', 42],
+      ['int32', 70000],
+      ['int64', 9007199254740993n],
+      ['float64', 1.5],
+      ['string', ' eu-west '],
+    ]);
   });
 
   it('HeaderFrom copies or moves fields into headers with their schemas', () => {

@@ -10,7 +10,7 @@
 // ConfigError with those same issues.
 
 import { subset } from '../config/config-def.js';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { ConfigError, ConnectError, isRetriable, type ConfigIssue } from '../errors.js';
 import type { Predicate, Transformation } from '../plugin.js';
 import type { ConnectRecord } from '../record.js';
 import type { PluginRegistry } from '../registry.js';
@@ -18,7 +18,9 @@ import type { PluginRegistry } from '../registry.js';
 interface Stage {
   readonly alias: string;
   readonly transform: Transformation;
+  readonly transformClass: string;
   readonly predicate: Predicate | null;
+  readonly predicateClass: string | null;
   readonly negate: boolean;
 }
 
@@ -44,7 +46,7 @@ function configurePlugin(plugin: Transformation | Predicate, config: Record<stri
 function build(config: Readonly<Record<string, string>>, registry: PluginRegistry): { stages: Stage[]; issues: ConfigIssue[]; plugins: Array<Transformation | Predicate> } {
   const issues: ConfigIssue[] = [];
   const plugins: Array<Transformation | Predicate> = [];
-  const predicates = new Map<string, Predicate>();
+  const predicates = new Map<string, { predicate: Predicate; class: string }>();
   const declared = aliases(config.predicates);
   for (const alias of declared) {
     const prefix = `predicates.${alias}.`;
@@ -54,9 +56,10 @@ function build(config: Readonly<Record<string, string>>, registry: PluginRegistr
       continue;
     }
     try {
-      const predicate = registry.resolvePredicate(type, `${prefix}type`).create();
+      const plugin = registry.resolvePredicate(type, `${prefix}type`);
+      const predicate = plugin.create();
       plugins.push(predicate);
-      if (configurePlugin(predicate, subset(config, prefix), prefix, issues)) predicates.set(alias, predicate);
+      if (configurePlugin(predicate, subset(config, prefix), prefix, issues)) predicates.set(alias, { predicate, class: plugin.class });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       issues.push(...err.issues);
@@ -74,21 +77,22 @@ function build(config: Readonly<Record<string, string>>, registry: PluginRegistr
     const negateText = (config[`${prefix}negate`] ?? 'false').trim().toLowerCase();
     if (negateText !== 'true' && negateText !== 'false') issues.push({ field: `${prefix}negate`, message: `Invalid value ${config[`${prefix}negate`]} for configuration ${prefix}negate: Expected value to be either true or false` });
     const predicateAlias = config[`${prefix}predicate`]?.trim();
-    let predicate: Predicate | null = null;
+    let predicate: { predicate: Predicate; class: string } | null = null;
     if (predicateAlias) {
       if (!declared.includes(predicateAlias)) {
         issues.push({ field: `${prefix}predicate`, message: `Invalid value ${predicateAlias} for configuration ${prefix}predicate: no predicate with that alias is listed in predicates (${declared.join(',') || 'none'})` });
       } else predicate = predicates.get(predicateAlias) ?? null;
     }
     try {
-      const transform = registry.resolveTransform(type, `${prefix}type`).create();
+      const plugin = registry.resolveTransform(type, `${prefix}type`);
+      const transform = plugin.create();
       plugins.push(transform);
       // The chain's own keys are not the plugin's.
       const own = subset(config, prefix);
       delete own.type;
       delete own.predicate;
       delete own.negate;
-      if (configurePlugin(transform, own, prefix, issues)) stages.push({ alias, transform, predicate, negate: negateText === 'true' });
+      if (configurePlugin(transform, own, prefix, issues)) stages.push({ alias, transform, transformClass: plugin.class, predicate: predicate?.predicate ?? null, predicateClass: predicate?.class ?? null, negate: negateText === 'true' });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       issues.push(...err.issues);
@@ -106,6 +110,30 @@ export function validateTransforms(config: Readonly<Record<string, string>>, reg
   const { issues, plugins } = build(config, registry);
   closeAll(plugins);
   return issues;
+}
+
+/**
+ * A transform or its predicate threw. Carries what Kafka Connect's error
+ * context (and the DLQ's `__connect.errors.*` headers) needs: stage
+ * TRANSFORMATION, the plugin's class, and the original error as `cause`
+ * (whose class and message are the exception headers). Retriable when the
+ * cause is.
+ */
+export class TransformError extends ConnectError {
+  readonly stage = 'TRANSFORMATION';
+
+  constructor(
+    readonly alias: string,
+    readonly className: string,
+    cause: unknown,
+  ) {
+    super(`Transform ${alias} (${className}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      code: cause instanceof ConnectError ? cause.code : 'DATA_INVALID',
+      retriable: isRetriable(cause),
+      cause,
+    });
+    this.name = 'TransformError';
+  }
 }
 
 export class TransformChain {
@@ -136,10 +164,16 @@ export class TransformChain {
   apply<R extends ConnectRecord>(record: R): R | null {
     let current: R = record;
     for (const s of this.#stages) {
-      if (s.predicate && s.predicate.test(current) === s.negate) continue;
-      const next = s.transform.apply(current) as R | null;
-      if (next === null) return null;
-      current = next;
+      let className = s.predicateClass;
+      try {
+        if (s.predicate && s.predicate.test(current) === s.negate) continue;
+        className = s.transformClass;
+        const next = s.transform.apply(current) as R | null;
+        if (next === null) return null;
+        current = next;
+      } catch (err) {
+        throw new TransformError(s.alias, className!, err);
+      }
     }
     return current;
   }

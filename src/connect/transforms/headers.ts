@@ -1,5 +1,7 @@
-// The header transforms. InsertHeader adds `header` with `value.literal`
-// (a string, as written). DropHeaders removes every header named in
+// The header transforms. InsertHeader adds `header` with `value.literal`,
+// typed as Kafka's Values.parseString types a literal: true/false boolean,
+// an integer the smallest of int8…int64 that holds it, other numbers float64,
+// anything else a string. DropHeaders removes every header named in
 // `headers`. HeaderFrom$Key / $Value copies (or moves) `fields` of the key or
 // value into the `headers` at the same positions, with the field's schema.
 
@@ -23,12 +25,28 @@ export class InsertHeader implements Transformation {
 
   configure(config: Readonly<Record<string, string>>): void {
     const c = insertSpec.parse(config);
-    this.#header = { key: c.header, schema: Schema.STRING_SCHEMA, value: c['value.literal'] };
+    // The literal as written (the config layer trims), typed.
+    this.#header = { key: c.header, ...parseLiteral(config['value.literal'] ?? c['value.literal']) };
   }
 
   apply<R extends ConnectRecord>(record: R): R {
     return { ...record, headers: [...record.headers, this.#header] };
   }
+}
+
+/** A header literal with its inferred schema (a subset of Kafka's Values.parseString: no arrays, maps or dates). */
+export function parseLiteral(text: string): { schema: Schema; value: unknown } {
+  const t = text.trim();
+  if (t === 'true' || t === 'false') return { schema: Schema.BOOLEAN_SCHEMA, value: t === 'true' };
+  if (/^[+-]?\d+$/.test(t)) {
+    const n = BigInt(t);
+    if (n >= -128n && n <= 127n) return { schema: Schema.INT8_SCHEMA, value: Number(n) };
+    if (n >= -32768n && n <= 32767n) return { schema: Schema.INT16_SCHEMA, value: Number(n) };
+    if (n >= -2147483648n && n <= 2147483647n) return { schema: Schema.INT32_SCHEMA, value: Number(n) };
+    if (n >= -(2n ** 63n) && n < 2n ** 63n) return { schema: Schema.INT64_SCHEMA, value: Number.isSafeInteger(Number(n)) ? Number(n) : n };
+  }
+  if (/^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$/.test(t)) return { schema: Schema.FLOAT64_SCHEMA, value: Number(t) };
+  return { schema: Schema.STRING_SCHEMA, value: text };
 }
 
 const dropSpec = defineConfig([{ name: 'headers', type: 'list', required: true, validator: nonEmptyString, importance: 'high', doc: 'The name of the headers to be removed.' }]);

@@ -63,4 +63,4 @@ export function registerTransforms(registry: PluginRegistry): void {
   for (const [name, make] of Object.entries(PREDICATES)) registry.registerPredicate({ class: `${KAFKA_PACKAGE}.predicates.${name}`, version, create: make });
 }
 
-export { TransformChain, validateTransforms } from './chain.js';
+export { TransformChain, TransformError, validateTransforms } from './chain.js';
