@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConnectError, DataError } from '../../src/connect/errors.js';
 import { isKafkaSinkEvent, parseKafkaSinkEvent } from '../../src/runtime/sink-event.js';
+import { prng } from '../helpers/prng.js';
 
 const load = (name: string): Record<string, unknown> => JSON.parse(fs.readFileSync(fileURLToPath(new URL(`../../events/${name}`, import.meta.url)), 'utf8'));
 const msk = load('sink-msk.json');
@@ -112,17 +113,6 @@ describe('parseKafkaSinkEvent', () => {
 });
 
 describe('parseKafkaSinkEvent under random mutations (seeded)', () => {
-  /** mulberry32: a small seeded generator, so a failure can be replayed. */
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const oddValues = [null, undefined, 0, -1, 1.5, 2 ** 60, NaN, '', 'A', '====', 'QQ==', '__proto__', true, [], {}, [1, 2], { a: [1] }, '-0', 'x'.repeat(1000)];
 
   /** Every path (array of keys) to a value inside `v`. */
@@ -158,7 +148,7 @@ describe('parseKafkaSinkEvent under random mutations (seeded)', () => {
   }
 
   it('throws nothing but a ConnectError, quickly, for 3000 mutated samples', () => {
-    const random = rng(20261122);
+    const random = prng(20261122);
     const started = Date.now();
     let refused = 0;
     for (let i = 0; i < 3000; i++) {
