@@ -130,7 +130,7 @@ describe('JDBC sink into PostgreSQL', () => {
     ]);
   });
 
-  it('tombstones delete with delete.enabled, in record order with the writes around them, and are skipped without it', async () => {
+  it('tombstones delete with delete.enabled, in record order with the writes around them; skipped without it; nothing to do for a table that does not exist', async () => {
     const task = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'delete.enabled': 'true', 'table.name.format': 'deletes' });
     await task.put([row('d', 1, 'one'), row('d', 2, 'two'), row('d', 3, 'three')]);
     await task.put([rec('d', key(1), null, { valueSchema: VALUE }), rec('d', key(3), null), row('d', 3, 'three again'), rec('d', key(2), null), rec('d', key(9), null)]);
@@ -138,6 +138,7 @@ describe('JDBC sink into PostgreSQL', () => {
     const keep = sink({ 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'table.name.format': 'deletes' });
     await keep.put([rec('d', key(3), null)]);
     expect(await rows('deletes')).toHaveLength(1);
+    await task.put([rec('never_created', key(1), null)]);
   });
 
   it('auto.evolve adds a nullable column for a new optional field; a new required field without default is an error naming it', async () => {

@@ -76,11 +76,12 @@ export class JdbcSinkTask implements SinkTask {
     const db = await this.#connection();
     let writing = false;
     try {
-      for (const run of runs) await this.#ensureTable(db, run);
+      const toWrite: Run[] = [];
+      for (const run of runs) if (await this.#ensureTable(db, run)) toWrite.push(run);
       await db.begin();
       writing = true;
       try {
-        for (const run of runs) await this.#write(db, run);
+        for (const run of toWrite) await this.#write(db, run);
         await db.commit();
       } catch (err) {
         await db.rollback().catch(() => undefined);
@@ -91,6 +92,8 @@ export class JdbcSinkTask implements SinkTask {
         await this.#dropConnection();
         throw err;
       }
+      // The table may have changed under us (dropped, altered by another task): read it again next time.
+      this.#tables.clear();
       if (writing && err instanceof DataError) throw (await this.#locate(db, runs)) ?? err;
       throw err;
     }
@@ -124,21 +127,27 @@ export class JdbcSinkTask implements SinkTask {
     return cols;
   }
 
-  /** Creates the table or adds the missing columns (auto.create, auto.evolve), or throws naming what is missing. */
-  async #ensureTable(db: SinkDatabase, run: Run): Promise<void> {
+  /**
+   * Creates the table or adds the missing columns (auto.create, auto.evolve), or
+   * throws naming what is missing. False: nothing to write (deletes from a table
+   * that does not exist).
+   */
+  async #ensureTable(db: SinkDatabase, run: Run): Promise<boolean> {
     const { shape } = run;
     const first = run.rows[0]!.record;
     const fail = (message: string, path?: string) => new RecordWriteError(first, `table ${JSON.stringify(shape.table)}: ${message}`, { path });
     let cols = this.#tables.get(shape.table) ?? (await this.#readColumns(db, shape.table));
+    // Another task may have created or evolved the table since we read it.
+    if (this.#tables.has(shape.table) && shape.columns.some((c) => !cols.has(this.#dialect.columnKey(c)))) cols = await this.#readColumns(db, shape.table);
     if (cols.size === 0) {
+      if (shape.op === 'delete') return false;
       if (!this.#config.autoCreate) throw fail(`the table does not exist in ${describeTarget(this.#config.target)} and auto.create is false`);
-      if (!shape.defs) throw fail('the table does not exist and a record without a schema cannot create it (auto.create needs a value schema)');
-      if (shape.op === 'delete') throw fail('the table does not exist, so there is nothing to delete; it is created from the first record with a value');
+      if (!shape.defs) throw fail('the table does not exist and a record without a schema cannot create it (auto.create needs key and value schemas)');
       await db.query(this.#dialect.createTable(shape.table, shape.defs));
       cols = await this.#readColumns(db, shape.table);
     }
     const missing = shape.columns.filter((c) => !cols.has(this.#dialect.columnKey(c)));
-    if (missing.length === 0) return;
+    if (missing.length === 0) return true;
     const names = missing.map((m) => JSON.stringify(m)).join(', ');
     if (!shape.defs) throw fail(`the table has no column ${names} (a record without a schema cannot evolve it)`, missing[0]);
     if (!this.#config.autoEvolve) throw fail(`the table has no column ${names} and auto.evolve is false`, missing[0]);
@@ -149,6 +158,7 @@ export class JdbcSinkTask implements SinkTask {
     }
     for (const sql of this.#dialect.addColumns(shape.table, defs)) await db.query(sql);
     await this.#readColumns(db, shape.table);
+    return true;
   }
 
   async #write(db: SinkDatabase, run: Run): Promise<void> {
