@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import { defineConfig } from '../../connect/config/config-def.js';
 import { Struct } from '../../connect/data/struct.js';
-import type { PluginRegistry } from '../../connect/registry.js';
+import { slipwayVersion, type PluginRegistry } from '../../connect/registry.js';
 import type { SinkConnector, SinkTask, SinkTaskContext, TaskConfig } from '../../connect/plugin.js';
 import type { SinkRecord } from '../../connect/record.js';
 
@@ -96,7 +96,7 @@ export function stringForm(value: unknown): string {
   return String(value);
 }
 
-export function registerFileStreamSink(registry: PluginRegistry, version: string): void {
+export function registerFileStreamSink(registry: PluginRegistry, version = slipwayVersion()): void {
   registry.registerConnector({
     class: FILE_STREAM_SINK_CLASS,
     aliases: ['FileStreamSink', 'FileStreamSinkConnector'],
