@@ -74,7 +74,8 @@ function asPostgresUser(cmd: string, args: string[]): [string, string[]] {
 
 export async function startTestPostgres(): Promise<TestPostgres> {
   const bin = findPostgresBin();
-  const tmp = tempDir('slipway-pg-');
+  // As root, the dir must be reachable by the postgres user: /tmp is, a TMPDIR under /root may not be.
+  const tmp = process.getuid?.() === 0 ? dirUnderTmp() : tempDir('slipway-pg-');
   const data = path.join(tmp.dir, 'data');
   const user = 'slipway';
   const password = 'sink-test-secret';
@@ -166,6 +167,11 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     await stop();
     throw err;
   }
+}
+
+function dirUnderTmp(): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync('/tmp/slipway-pg-');
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 function postmasterPid(data: string): number | undefined {
