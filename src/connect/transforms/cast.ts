@@ -9,9 +9,8 @@ import { defineConfig, validator } from '../config/config-def.js';
 import { ConfigError, DataError } from '../errors.js';
 import { ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from '../data/logical.js';
 import type { SchemaType } from '../data/schema.js';
-import type { Transformation } from '../plugin.js';
 import type { ConnectRecord } from '../record.js';
-import { buildStruct, copySchemaBasics, isNullish, operatingSchema, operatingValue, requireMap, requireStruct, sameMapForm, Schema, SchemaBuilder, SchemaCache, withOperating, type Side } from './util.js';
+import { buildStruct, copySchemaBasics, FieldTransformation, isNullish, operatingSchema, operatingValue, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
 const TARGETS = ['int8', 'int16', 'int32', 'int64', 'float32', 'float64', 'boolean', 'string'] as const;
 type Target = (typeof TARGETS)[number];
@@ -113,11 +112,9 @@ function checkSource(schema: Schema, field: string): void {
   if (!CASTABLE.includes(schema.type) && !(schema.name && logical.includes(schema.name))) throw new DataError(`Cast transformation does not support casting from ${schema.type}${field ? ` (field "${field}")` : ''}`);
 }
 
-export class Cast implements Transformation {
+export class Cast extends FieldTransformation {
+  protected readonly purpose = 'cast types';
   #casts = new Map<string, Target>();
-  readonly #cache = new SchemaCache();
-
-  constructor(readonly side: Side) {}
 
   config() {
     return spec;
@@ -129,23 +126,23 @@ export class Cast implements Transformation {
     this.#casts = parsed;
   }
 
-  apply<R extends ConnectRecord>(record: R): R {
+  override apply<R extends ConnectRecord>(record: R): R {
+    const whole = this.#casts.get(WHOLE);
+    if (!whole) return super.apply(record);
     const value = operatingValue(record, this.side);
     const schema = operatingSchema(record, this.side);
-    const whole = this.#casts.get(WHOLE);
-    if (whole) {
-      if (!schema) return withOperating(record, this.side, null, castValue(value, whole));
-      checkSource(schema, '');
-      return withOperating(record, this.side, this.#cache.get(schema, (s) => targetSchema(whole, s.optional)), castValue(value, whole));
-    }
-    if (isNullish(value)) return record;
-    if (!schema) {
-      const map = requireMap(value, 'cast types');
-      for (const [f, t] of this.#casts) if (map.has(f)) map.set(f, castValue(map.get(f), t));
-      return withOperating(record, this.side, null, sameMapForm(value, map));
-    }
-    const struct = requireStruct(value, 'cast types');
-    const updated = this.#cache.get(schema, (s) => {
+    if (!schema) return withOperating(record, this.side, null, castValue(value, whole));
+    checkSource(schema, '');
+    return withOperating(record, this.side, this.cache.get(schema, (s) => targetSchema(whole, s.optional)), castValue(value, whole));
+  }
+
+  protected applySchemaless<R extends ConnectRecord>(record: R, entries: Map<string, unknown>, original: unknown): R {
+    for (const [f, t] of this.#casts) if (entries.has(f)) entries.set(f, castValue(entries.get(f), t));
+    return this.withEntries(record, original, entries);
+  }
+
+  protected applyWithSchema<R extends ConnectRecord>(record: R, struct: Struct, schema: Schema): R {
+    const updated = this.cache.get(schema, (s) => {
       const b = copySchemaBasics(s, SchemaBuilder.struct());
       for (const f of s.fields) {
         const t = this.#casts.get(f.name);

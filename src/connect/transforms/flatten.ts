@@ -4,19 +4,15 @@
 // be null. Tombstones pass through.
 
 import { defineConfig } from '../config/config-def.js';
-import { DataError } from '../errors.js';
-import type { Transformation } from '../plugin.js';
 import type { ConnectRecord } from '../record.js';
-import { asOptional, copySchemaBasics, isNullish, operatingSchema, operatingValue, requireMap, requireStruct, sameMapForm, Schema, SchemaBuilder, SchemaCache, Struct, withOperating, type Side } from './util.js';
+import { asOptional, copySchemaBasics, FieldTransformation, requireMap, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 import { isPlainObject } from '../data/values.js';
 
 const spec = defineConfig([{ name: 'delimiter', type: 'string', default: '.', importance: 'medium', doc: 'Delimiter to insert between field names from the input record when generating field names for the output record' }]);
 
-export class Flatten implements Transformation {
+export class Flatten extends FieldTransformation {
+  protected readonly purpose = 'flattening';
   #delimiter = '.';
-  readonly #cache = new SchemaCache();
-
-  constructor(readonly side: Side) {}
 
   config() {
     return spec;
@@ -55,18 +51,14 @@ export class Flatten implements Transformation {
     }
   }
 
-  apply<R extends ConnectRecord>(record: R): R {
-    const value = operatingValue(record, this.side);
-    if (isNullish(value)) return record;
-    const schema = operatingSchema(record, this.side);
-    if (!schema) {
-      const out = new Map<string, unknown>();
-      this.#flattenMap(value, '', out);
-      return withOperating(record, this.side, null, sameMapForm(value, out));
-    }
-    if (schema.type !== 'struct') throw new DataError(`Only Struct objects supported for [flattening], found: ${schema.type}`);
-    const struct = requireStruct(value, 'flattening');
-    const updated = this.#cache.get(schema, (s) => {
+  protected applySchemaless<R extends ConnectRecord>(record: R, entries: Map<string, unknown>, original: unknown): R {
+    const out = new Map<string, unknown>();
+    this.#flattenMap(entries, '', out);
+    return this.withEntries(record, original, out);
+  }
+
+  protected applyWithSchema<R extends ConnectRecord>(record: R, struct: Struct, schema: Schema): R {
+    const updated = this.cache.get(schema, (s) => {
       const b = copySchemaBasics(s, SchemaBuilder.struct());
       this.#flattenSchema(s, '', false, b);
       return b.build();

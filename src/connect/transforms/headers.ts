@@ -9,7 +9,7 @@ import { defineConfig, nonEmptyString, oneOf } from '../config/config-def.js';
 import { ConfigError, DataError } from '../errors.js';
 import type { Transformation } from '../plugin.js';
 import type { ConnectRecord, Header } from '../record.js';
-import { buildStruct, copySchemaBasics, isNullish, operatingSchema, operatingValue, requireMap, requireStruct, sameMapForm, Schema, SchemaBuilder, SchemaCache, withOperating, type Side } from './util.js';
+import { buildStruct, copySchemaBasics, FieldTransformation, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
 const insertSpec = defineConfig([
   { name: 'header', type: 'string', required: true, validator: nonEmptyString, importance: 'high', doc: 'The name of the header.' },
@@ -74,13 +74,11 @@ const fromSpec = defineConfig([
   { name: 'operation', type: 'string', required: true, validator: oneOf(['move', 'copy']), importance: 'high', doc: 'Either move if the fields are to be moved to the headers (removed from the key/value), or copy if the fields are to be copied to the headers (retained in the key/value).' },
 ]);
 
-export class HeaderFrom implements Transformation {
+export class HeaderFrom extends FieldTransformation {
+  protected readonly purpose = 'header copy or move';
   #fields: string[] = [];
   #headers: string[] = [];
   #move = false;
-  readonly #cache = new SchemaCache();
-
-  constructor(readonly side: Side) {}
 
   config() {
     return fromSpec;
@@ -94,27 +92,22 @@ export class HeaderFrom implements Transformation {
     this.#move = c.operation === 'move';
   }
 
-  apply<R extends ConnectRecord>(record: R): R {
-    const value = operatingValue(record, this.side);
-    if (isNullish(value)) return record;
-    const schema = operatingSchema(record, this.side);
-    const added: Header[] = [];
-    if (!schema) {
-      const map = requireMap(value, 'header ' + (this.#move ? 'move' : 'copy'));
-      this.#fields.forEach((f, i) => added.push({ key: this.#headers[i]!, schema: null, value: map.get(f) ?? null }));
-      if (!this.#move) return { ...record, headers: [...record.headers, ...added] };
-      for (const f of this.#fields) map.delete(f);
-      return { ...withOperating(record, this.side, null, sameMapForm(value, map)), headers: [...record.headers, ...added] };
-    }
-    const struct = requireStruct(value, 'header ' + (this.#move ? 'move' : 'copy'));
-    this.#fields.forEach((f, i) => {
+  protected applySchemaless<R extends ConnectRecord>(record: R, entries: Map<string, unknown>, original: unknown): R {
+    const added: Header[] = this.#fields.map((f, i) => ({ key: this.#headers[i]!, schema: null, value: entries.get(f) ?? null }));
+    if (!this.#move) return { ...record, headers: [...record.headers, ...added] };
+    for (const f of this.#fields) entries.delete(f);
+    return { ...this.withEntries(record, original, entries), headers: [...record.headers, ...added] };
+  }
+
+  protected applyWithSchema<R extends ConnectRecord>(record: R, struct: Struct, schema: Schema): R {
+    const added: Header[] = this.#fields.map((f, i) => {
       const field = schema.field(f);
       if (!field) throw new DataError(`Unknown field: ${f}`);
-      added.push({ key: this.#headers[i]!, schema: field.schema, value: struct.get(f) });
+      return { key: this.#headers[i]!, schema: field.schema, value: struct.get(f) };
     });
     if (!this.#move) return { ...record, headers: [...record.headers, ...added] };
     const moved = new Set(this.#fields);
-    const updated = this.#cache.get(schema, (s) => {
+    const updated = this.cache.get(schema, (s) => {
       const b = copySchemaBasics(s, SchemaBuilder.struct());
       for (const f of s.fields) if (!moved.has(f.name)) b.field(f.name, f.schema);
       return b.build();

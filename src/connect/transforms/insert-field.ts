@@ -6,9 +6,8 @@
 import { defineConfig } from '../config/config-def.js';
 import { ConfigError, DataError } from '../errors.js';
 import { ConnectTimestamp } from '../data/logical.js';
-import type { Transformation } from '../plugin.js';
 import type { ConnectRecord } from '../record.js';
-import { buildStruct, copySchemaBasics, isNullish, operatingSchema, operatingValue, requireMap, requireStruct, sameMapForm, Schema, SchemaBuilder, SchemaCache, withOperating, type Side } from './util.js';
+import { buildStruct, copySchemaBasics, FieldTransformation, isNullish, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
 const spec = defineConfig([
   { name: 'topic.field', type: 'string', default: null, importance: 'medium', doc: 'Field name for Kafka topic. Suffix with ! to make this a required field, or ? to keep it optional (the default).' },
@@ -31,16 +30,14 @@ function insertionSpec(text: string | null): InsertionSpec | null {
   return { name: text, optional: true };
 }
 
-export class InsertField implements Transformation {
+export class InsertField extends FieldTransformation {
+  protected readonly purpose = 'field insertion';
   #topic: InsertionSpec | null = null;
   #partition: InsertionSpec | null = null;
   #offset: InsertionSpec | null = null;
   #timestamp: InsertionSpec | null = null;
   #static: InsertionSpec | null = null;
   #staticValue: string | null = null;
-  readonly #cache = new SchemaCache();
-
-  constructor(readonly side: Side) {}
 
   config() {
     return spec;
@@ -59,19 +56,14 @@ export class InsertField implements Transformation {
     }
   }
 
-  apply<R extends ConnectRecord>(record: R): R {
-    const value = operatingValue(record, this.side);
-    if (isNullish(value)) return record;
-    const schema = operatingSchema(record, this.side);
-    const inserts = this.#inserts(record);
-    if (!schema) {
-      const map = requireMap(value, 'field insertion');
-      for (const [f, v] of inserts) map.set(f.name, v instanceof Date ? v.getTime() : v);
-      return withOperating(record, this.side, null, sameMapForm(value, map));
-    }
-    const struct = requireStruct(value, 'field insertion');
-    const updated = this.#cache.get(schema, (s) => this.#updatedSchema(s));
-    const byName = new Map(inserts.map(([f, v]) => [f.name, v]));
+  protected applySchemaless<R extends ConnectRecord>(record: R, entries: Map<string, unknown>, original: unknown): R {
+    for (const [f, v] of this.#inserts(record)) entries.set(f.name, v instanceof Date ? v.getTime() : v);
+    return this.withEntries(record, original, entries);
+  }
+
+  protected applyWithSchema<R extends ConnectRecord>(record: R, struct: Struct, schema: Schema): R {
+    const updated = this.cache.get(schema, (s) => this.#updatedSchema(s));
+    const byName = new Map(this.#inserts(record).map(([f, v]) => [f.name, v]));
     return withOperating(record, this.side, updated, buildStruct(updated, (n) => (byName.has(n) ? byName.get(n) : struct.get(n))));
   }
 
@@ -91,7 +83,6 @@ export class InsertField implements Transformation {
   }
 
   #updatedSchema(schema: Schema): Schema {
-    if (schema.type !== 'struct') throw new DataError(`Only Struct objects supported for [field insertion], found: ${schema.type}`);
     const b = copySchemaBasics(schema, SchemaBuilder.struct());
     for (const f of schema.fields) b.field(f.name, f.schema);
     const add = (s: InsertionSpec | null, base: Schema, optionalBase: Schema) => s && b.field(s.name, s.optional ? optionalBase : base);

@@ -7,9 +7,8 @@ import { defineConfig, nonEmptyString } from '../config/config-def.js';
 import { DataError } from '../errors.js';
 import { Decimal } from '../data/logical.js';
 import type { Schema } from '../data/schema.js';
-import type { Transformation } from '../plugin.js';
 import type { ConnectRecord } from '../record.js';
-import { buildStruct, isNullish, operatingSchema, operatingValue, requireMap, requireStruct, sameMapForm, withOperating, type Side } from './util.js';
+import { buildStruct, FieldTransformation, isNullish, Struct, withOperating } from './util.js';
 
 const spec = defineConfig([
   { name: 'fields', type: 'list', required: true, validator: nonEmptyString, importance: 'high', doc: 'Names of fields to mask.' },
@@ -46,11 +45,10 @@ function replacementFor(value: unknown, schema: Schema | null, replacement: stri
   throw new DataError(`Cannot mask value of type ${type ?? typeof value} with custom replacement (field "${field}")`);
 }
 
-export class MaskField implements Transformation {
+export class MaskField extends FieldTransformation {
+  protected readonly purpose = 'masking fields';
   #fields = new Set<string>();
   #replacement: string | null = null;
-
-  constructor(readonly side: Side) {}
 
   config() {
     return spec;
@@ -67,16 +65,12 @@ export class MaskField implements Transformation {
     return this.#replacement === null ? emptyOf(value, schema) : replacementFor(value, schema, this.#replacement, field);
   }
 
-  apply<R extends ConnectRecord>(record: R): R {
-    const value = operatingValue(record, this.side);
-    if (isNullish(value)) return record;
-    const schema = operatingSchema(record, this.side);
-    if (!schema) {
-      const map = requireMap(value, 'masking fields');
-      for (const f of this.#fields) if (map.has(f)) map.set(f, this.#mask(map.get(f), null, f));
-      return withOperating(record, this.side, null, sameMapForm(value, map));
-    }
-    const struct = requireStruct(value, 'masking fields');
+  protected applySchemaless<R extends ConnectRecord>(record: R, entries: Map<string, unknown>, original: unknown): R {
+    for (const f of this.#fields) if (entries.has(f)) entries.set(f, this.#mask(entries.get(f), null, f));
+    return this.withEntries(record, original, entries);
+  }
+
+  protected applyWithSchema<R extends ConnectRecord>(record: R, struct: Struct, schema: Schema): R {
     const masked = buildStruct(schema, (n) => (this.#fields.has(n) ? this.#mask(struct.get(n), schema.field(n)!.schema, n) : struct.get(n)));
     return withOperating(record, this.side, schema, masked);
   }

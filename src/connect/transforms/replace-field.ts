@@ -5,9 +5,8 @@
 
 import { defineConfig, validator } from '../config/config-def.js';
 import { ConfigError } from '../errors.js';
-import type { Transformation } from '../plugin.js';
 import type { ConnectRecord } from '../record.js';
-import { buildStruct, copySchemaBasics, isNullish, operatingSchema, operatingValue, parseRenames, requireMap, requireStruct, sameMapForm, SchemaBuilder, SchemaCache, withOperating, type Side } from './util.js';
+import { buildStruct, copySchemaBasics, FieldTransformation, parseRenames, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
 const renamesValidator = validator('list of colon-delimited pairs, e.g. foo:bar,abc:xyz', (v) => {
   const parsed = parseRenames(v as string[]);
@@ -22,14 +21,12 @@ const spec = defineConfig([
   { name: 'whitelist', type: 'list', default: null, importance: 'low', doc: 'Deprecated. Use include instead.' },
 ]);
 
-export class ReplaceField implements Transformation {
+export class ReplaceField extends FieldTransformation {
+  protected readonly purpose = 'field replacement';
   #exclude = new Set<string>();
   #include = new Set<string>();
   #renames = new Map<string, string>();
   #reverse = new Map<string, string>();
-  readonly #cache = new SchemaCache();
-
-  constructor(readonly side: Side) {}
 
   config() {
     return spec;
@@ -53,17 +50,14 @@ export class ReplaceField implements Transformation {
     return this.#renames.get(name) ?? name;
   }
 
-  apply<R extends ConnectRecord>(record: R): R {
-    const value = operatingValue(record, this.side);
-    if (isNullish(value)) return record;
-    const schema = operatingSchema(record, this.side);
-    if (!schema) {
-      const out = new Map<string, unknown>();
-      for (const [k, v] of requireMap(value, 'field replacement')) if (this.#filter(k)) out.set(this.#renamed(k), v);
-      return withOperating(record, this.side, null, sameMapForm(value, out));
-    }
-    const struct = requireStruct(value, 'field replacement');
-    const updated = this.#cache.get(schema, (s) => {
+  protected applySchemaless<R extends ConnectRecord>(record: R, entries: Map<string, unknown>, original: unknown): R {
+    const out = new Map<string, unknown>();
+    for (const [k, v] of entries) if (this.#filter(k)) out.set(this.#renamed(k), v);
+    return this.withEntries(record, original, out);
+  }
+
+  protected applyWithSchema<R extends ConnectRecord>(record: R, struct: Struct, schema: Schema): R {
+    const updated = this.cache.get(schema, (s) => {
       const b = copySchemaBasics(s, SchemaBuilder.struct());
       for (const f of s.fields) if (this.#filter(f.name)) b.field(this.#renamed(f.name), f.schema);
       return b.build();
@@ -71,4 +65,3 @@ export class ReplaceField implements Transformation {
     return withOperating(record, this.side, updated, buildStruct(updated, (n) => struct.get(this.#reverse.get(n) ?? n)));
   }
 }
-

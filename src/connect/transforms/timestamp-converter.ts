@@ -7,10 +7,9 @@
 import { defineConfig, oneOf } from '../config/config-def.js';
 import { ConfigError, DataError } from '../errors.js';
 import { ConnectDate, ConnectTime, ConnectTimestamp } from '../data/logical.js';
-import type { Transformation } from '../plugin.js';
 import type { ConnectRecord } from '../record.js';
 import { JavaDateFormat } from './java-date.js';
-import { buildStruct, copySchemaBasics, isNullish, operatingSchema, operatingValue, requireMap, requireStruct, sameMapForm, Schema, SchemaBuilder, SchemaCache, withOperating, type Side } from './util.js';
+import { buildStruct, copySchemaBasics, FieldTransformation, isNullish, operatingSchema, operatingValue, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
 const TYPES = ['string', 'unix', 'Date', 'Time', 'Timestamp'] as const;
 type TsType = (typeof TYPES)[number];
@@ -45,14 +44,12 @@ function schemaFor(type: TsType, optional: boolean): Schema {
   return (optional ? b.optional() : b).build();
 }
 
-export class TimestampConverter implements Transformation {
+export class TimestampConverter extends FieldTransformation {
+  protected readonly purpose = 'converting timestamp formats';
   #field = '';
   #target: TsType = 'Timestamp';
   #format: JavaDateFormat | null = null;
   #precision: (typeof PRECISIONS)[number] = 'milliseconds';
-  readonly #cache = new SchemaCache();
-
-  constructor(readonly side: Side) {}
 
   config() {
     return spec;
@@ -116,24 +113,24 @@ export class TimestampConverter implements Transformation {
     return isNullish(value) ? null : this.#fromDate(this.#toDate(value, type));
   }
 
-  apply<R extends ConnectRecord>(record: R): R {
+  override apply<R extends ConnectRecord>(record: R): R {
+    if (this.#field !== '') return super.apply(record);
     const value = operatingValue(record, this.side);
     const schema = operatingSchema(record, this.side);
-    if (this.#field === '') {
-      if (!schema) return withOperating(record, this.side, null, isNullish(value) ? null : this.#convert(value, typeOfValue(value)));
-      return withOperating(record, this.side, schemaFor(this.#target, schema.optional), this.#convert(value, typeOfSchema(schema)));
-    }
-    if (isNullish(value)) return record;
-    if (!schema) {
-      const map = requireMap(value, 'converting timestamp formats');
-      const v = map.get(this.#field);
-      if (!isNullish(v)) map.set(this.#field, this.#convert(v, typeOfValue(v)));
-      return withOperating(record, this.side, null, sameMapForm(value, map));
-    }
-    const struct = requireStruct(value, 'converting timestamp formats');
+    if (!schema) return withOperating(record, this.side, null, isNullish(value) ? null : this.#convert(value, typeOfValue(value)));
+    return withOperating(record, this.side, schemaFor(this.#target, schema.optional), this.#convert(value, typeOfSchema(schema)));
+  }
+
+  protected applySchemaless<R extends ConnectRecord>(record: R, entries: Map<string, unknown>, original: unknown): R {
+    const v = entries.get(this.#field);
+    if (!isNullish(v)) entries.set(this.#field, this.#convert(v, typeOfValue(v)));
+    return this.withEntries(record, original, entries);
+  }
+
+  protected applyWithSchema<R extends ConnectRecord>(record: R, struct: Struct, schema: Schema): R {
     const field = schema.field(this.#field);
     if (!field) throw new DataError(`Unknown field: ${this.#field}`);
-    const updated = this.#cache.get(schema, (s) => {
+    const updated = this.cache.get(schema, (s) => {
       const b = copySchemaBasics(s, SchemaBuilder.struct());
       for (const f of s.fields) b.field(f.name, f.name === this.#field ? schemaFor(this.#target, f.schema.optional) : f.schema);
       return b.build();

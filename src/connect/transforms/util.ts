@@ -6,7 +6,9 @@
 // form it was given. Records are never mutated: a transform returns a spread
 // copy (see record.ts).
 
+import type { ConfigSpec } from '../config/config-def.js';
 import { DataError } from '../errors.js';
+import type { Transformation } from '../plugin.js';
 import type { ConnectRecord } from '../record.js';
 import { Schema, SchemaBuilder } from '../data/schema.js';
 import { Struct } from '../data/struct.js';
@@ -76,6 +78,40 @@ export class SchemaCache {
     let out = this.#map.get(schema);
     if (!out) this.#map.set(schema, (out = make(schema)));
     return out;
+  }
+}
+
+/**
+ * Kafka's shape of a field-level SMT with `$Key`/`$Value` variants: a null
+ * key/value (a tombstone) passes unchanged; otherwise a schemaless map or a
+ * Struct with its schema goes to the matching half.
+ */
+export abstract class FieldTransformation implements Transformation {
+  /** Derived schemas, one per input schema. */
+  protected readonly cache = new SchemaCache();
+  /** What Kafka's "Only Struct objects supported for [...]" messages name. */
+  protected abstract readonly purpose: string;
+
+  constructor(readonly side: Side) {}
+
+  abstract config(): ConfigSpec<unknown>;
+  abstract configure(config: Readonly<Record<string, string>>): void;
+  /** `entries` is a copy, free to change; `original` the map as the record had it. */
+  protected abstract applySchemaless<R extends ConnectRecord>(record: R, entries: Map<string, unknown>, original: unknown): R;
+  protected abstract applyWithSchema<R extends ConnectRecord>(record: R, struct: Struct, schema: Schema): R;
+
+  apply<R extends ConnectRecord>(record: R): R {
+    const value = operatingValue(record, this.side);
+    if (isNullish(value)) return record;
+    const schema = operatingSchema(record, this.side);
+    if (!schema) return this.applySchemaless(record, requireMap(value, this.purpose), value);
+    if (schema.type !== 'struct') throw new DataError(`Only Struct objects supported for [${this.purpose}], found: ${schema.type}`);
+    return this.applyWithSchema(record, requireStruct(value, this.purpose), schema);
+  }
+
+  /** The record with the operated-on side replaced by `entries`, in the form `original` had. */
+  protected withEntries<R extends ConnectRecord>(record: R, original: unknown, entries: Map<string, unknown>): R {
+    return withOperating(record, this.side, null, sameMapForm(original, entries));
   }
 }
 
