@@ -74,15 +74,7 @@ async function connectMySql(opts: ConnectOptions): Promise<SinkDatabase> {
       throw classify(err, opts, 'statement');
     }
   };
-  return {
-    query: run,
-    begin: () => run('START TRANSACTION').then(() => undefined),
-    commit: () => run('COMMIT').then(() => undefined),
-    rollback: () => run('ROLLBACK').then(() => undefined),
-    close: async () => {
-      await conn.end().catch(() => conn.destroy());
-    },
-  };
+  return withTransactions(run, () => conn.end().catch(() => conn.destroy()));
 }
 
 async function connectPostgres(opts: ConnectOptions): Promise<SinkDatabase> {
@@ -112,12 +104,17 @@ async function connectPostgres(opts: ConnectOptions): Promise<SinkDatabase> {
       throw classify(err, opts, 'statement');
     }
   };
+  return withTransactions(run, () => client.end().catch(() => undefined));
+}
+
+/** BEGIN, COMMIT and ROLLBACK are spelled alike in both dialects. */
+function withTransactions(run: SinkDatabase['query'], close: () => Promise<unknown>): SinkDatabase {
   return {
     query: run,
     begin: () => run('BEGIN').then(() => undefined),
     commit: () => run('COMMIT').then(() => undefined),
     rollback: () => run('ROLLBACK').then(() => undefined),
-    close: () => client.end().catch(() => undefined),
+    close: () => close().then(() => undefined),
   };
 }
 
