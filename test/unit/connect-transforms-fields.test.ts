@@ -56,8 +56,9 @@ describe('ReplaceField', () => {
     expect((inc.value as Struct).toJSON()).toEqual({ id: 7 });
   });
 
-  it("accepts Kafka's old whitelist/blacklist names and works on maps", () => {
+  it("accepts Kafka's old whitelist/blacklist names (the current names win) and works on maps", () => {
     expect(transform('ReplaceField$Value', { whitelist: 'a,b', blacklist: 'b', renames: 'a:x' }).apply(mapRecord({ a: 1, b: 2, c: 3 }))!.value).toEqual({ x: 1 });
+    expect(transform('ReplaceField$Value', { exclude: 'c', blacklist: 'a' }).apply(mapRecord({ a: 1, b: 2, c: 3 }))!.value).toEqual({ a: 1, b: 2 });
   });
 
   it('a bad rename is a ConfigError naming renames', () => {
@@ -77,6 +78,7 @@ describe('MaskField', () => {
     expect(transform('MaskField$Value', { fields: 'card,ok,amount', replacement: '****' }).apply(mapRecord({ card: '4111', other: 1 }))!.value).toEqual({ card: '****', other: 1 });
     expect(transform('MaskField$Value', { fields: 'ok,amount' }).apply(mapRecord({ ok: true, amount: Decimal.parse('1.50') }))!.value).toEqual({ ok: false, amount: new Decimal(0n, 2) });
     expect(() => transform('MaskField$Value', { fields: 'id', replacement: 'abc' }).apply(structRecord())).toThrow(DataError);
+    expect(() => transform('MaskField$Value', { fields: '' })).toThrow(/configuration fields: Empty list/);
   });
 });
 

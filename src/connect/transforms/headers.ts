@@ -9,7 +9,7 @@ import { defineConfig, nonEmptyString, oneOf } from '../config/config-def.js';
 import { ConfigError, DataError } from '../errors.js';
 import type { Transformation } from '../plugin.js';
 import type { ConnectRecord, Header } from '../record.js';
-import { buildStruct, copySchemaBasics, FieldTransformation, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
+import { buildStruct, copySchemaBasics, FieldTransformation, nonEmptyList, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
 const insertSpec = defineConfig([
   { name: 'header', type: 'string', required: true, validator: nonEmptyString, importance: 'high', doc: 'The name of the header.' },
@@ -49,7 +49,7 @@ export function parseLiteral(text: string): { schema: Schema; value: unknown } {
   return { schema: Schema.STRING_SCHEMA, value: text };
 }
 
-const dropSpec = defineConfig([{ name: 'headers', type: 'list', required: true, validator: nonEmptyString, importance: 'high', doc: 'The name of the headers to be removed.' }]);
+const dropSpec = defineConfig([{ name: 'headers', type: 'list', required: true, validator: nonEmptyList, importance: 'high', doc: 'The name of the headers to be removed.' }]);
 
 export class DropHeaders implements Transformation {
   #names = new Set<string>();
@@ -69,8 +69,8 @@ export class DropHeaders implements Transformation {
 }
 
 const fromSpec = defineConfig([
-  { name: 'fields', type: 'list', required: true, validator: nonEmptyString, importance: 'high', doc: 'Field names in the record whose values are to be copied or moved to headers.' },
-  { name: 'headers', type: 'list', required: true, validator: nonEmptyString, importance: 'high', doc: 'Header names, in the same order as the field names listed in the fields configuration property.' },
+  { name: 'fields', type: 'list', required: true, validator: nonEmptyList, importance: 'high', doc: 'Field names in the record whose values are to be copied or moved to headers.' },
+  { name: 'headers', type: 'list', required: true, validator: nonEmptyList, importance: 'high', doc: 'Header names, in the same order as the field names listed in the fields configuration property.' },
   { name: 'operation', type: 'string', required: true, validator: oneOf(['move', 'copy']), importance: 'high', doc: 'Either move if the fields are to be moved to the headers (removed from the key/value), or copy if the fields are to be copied to the headers (retained in the key/value).' },
 ]);
 

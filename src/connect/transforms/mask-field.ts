@@ -8,10 +8,10 @@ import { DataError } from '../errors.js';
 import { Decimal } from '../data/logical.js';
 import type { Schema } from '../data/schema.js';
 import type { ConnectRecord } from '../record.js';
-import { buildStruct, FieldTransformation, isNullish, Struct, withOperating } from './util.js';
+import { buildStruct, FieldTransformation, isNullish, nonEmptyList, Struct, withOperating } from './util.js';
 
 const spec = defineConfig([
-  { name: 'fields', type: 'list', required: true, validator: nonEmptyString, importance: 'high', doc: 'Names of fields to mask.' },
+  { name: 'fields', type: 'list', required: true, validator: nonEmptyList, importance: 'high', doc: 'Names of fields to mask.' },
   { name: 'replacement', type: 'string', default: null, validator: nonEmptyString, importance: 'low', doc: 'Custom value replacement, that will be applied to all fields values (numeric or non-empty string values only).' },
 ]);
 

@@ -1,10 +1,9 @@
 // ReplaceField$Key / $Value: keeps (`include`), drops (`exclude`) and renames
 // (`renames`, `old:new,…`) fields. Kafka's older names `whitelist` and
-// `blacklist` are still accepted for include and exclude. A field both
-// included and excluded is dropped. Tombstones pass through.
+// `blacklist` are still accepted for include and exclude (the current name
+// wins when both are given). A field both included and excluded is dropped. Tombstones pass through.
 
 import { defineConfig, validator } from '../config/config-def.js';
-import { ConfigError } from '../errors.js';
 import type { ConnectRecord } from '../record.js';
 import { buildStruct, copySchemaBasics, FieldTransformation, parseRenames, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
@@ -34,10 +33,9 @@ export class ReplaceField extends FieldTransformation {
 
   configure(config: Readonly<Record<string, string>>): void {
     const c = spec.parse(config);
-    if (config.exclude !== undefined && c.blacklist !== null) throw new ConfigError({ field: 'blacklist', message: 'Invalid value for configuration blacklist: use exclude (blacklist is its deprecated name), not both' });
-    if (config.include !== undefined && c.whitelist !== null) throw new ConfigError({ field: 'whitelist', message: 'Invalid value for configuration whitelist: use include (whitelist is its deprecated name), not both' });
-    this.#exclude = new Set(c.blacklist ?? c.exclude);
-    this.#include = new Set(c.whitelist ?? c.include);
+    // As Kafka's translateDeprecatedConfigs: the current name wins when both are given.
+    this.#exclude = new Set(config.exclude === undefined && c.blacklist !== null ? c.blacklist : c.exclude);
+    this.#include = new Set(config.include === undefined && c.whitelist !== null ? c.whitelist : c.include);
     this.#renames = parseRenames(c.renames) as Map<string, string>;
     this.#reverse = new Map([...this.#renames].map(([a, b]) => [b, a]));
   }

@@ -6,7 +6,7 @@
 // form it was given. Records are never mutated: a transform returns a spread
 // copy (see record.ts).
 
-import type { ConfigSpec } from '../config/config-def.js';
+import { validator, type ConfigSpec, type Validator } from '../config/config-def.js';
 import { DataError } from '../errors.js';
 import type { Transformation } from '../plugin.js';
 import type { ConnectRecord } from '../record.js';
@@ -122,6 +122,12 @@ export function buildStruct(schema: Schema, valueOf: (name: string) => unknown):
     schema.fields.map((f) => valueOf(f.name)),
   );
 }
+
+/** A list config that must name at least one non-empty element (Kafka's NonEmptyListValidator). */
+export const nonEmptyList: Validator = validator('non-empty list', (v) => {
+  if (!Array.isArray(v) || v.length === 0) return 'Empty list';
+  return v.some((s) => s === '') ? 'String must be non-empty' : undefined;
+});
 
 /** Parses `old:new,…` (ReplaceField's renames). Returns an error message or the map. */
 export function parseRenames(list: readonly string[]): Map<string, string> | string {

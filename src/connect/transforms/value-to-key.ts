@@ -1,13 +1,13 @@
 // ValueToKey: replaces the key with the named fields of the value (a Struct of
 // those fields, or a map of them when schemaless). Tombstones pass through.
 
-import { defineConfig, nonEmptyString } from '../config/config-def.js';
+import { defineConfig } from '../config/config-def.js';
 import { DataError } from '../errors.js';
 import type { Transformation } from '../plugin.js';
 import type { ConnectRecord } from '../record.js';
-import { buildStruct, isNullish, requireMap, requireStruct, Schema, SchemaBuilder, SchemaCache } from './util.js';
+import { buildStruct, isNullish, nonEmptyList, requireMap, requireStruct, Schema, SchemaBuilder, SchemaCache } from './util.js';
 
-const spec = defineConfig([{ name: 'fields', type: 'list', required: true, validator: nonEmptyString, importance: 'high', doc: 'Field names on the record value to extract as the record key.' }]);
+const spec = defineConfig([{ name: 'fields', type: 'list', required: true, validator: nonEmptyList, importance: 'high', doc: 'Field names on the record value to extract as the record key.' }]);
 
 export class ValueToKey implements Transformation {
   #fields: string[] = [];
