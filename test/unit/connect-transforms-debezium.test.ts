@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
 import type { Transformation } from '../../src/connect/plugin.js';
-import { sourceRecord, type ConnectRecord } from '../../src/connect/record.js';
+import { sinkRecord, sourceRecord, type ConnectRecord } from '../../src/connect/record.js';
+import { JsonConverter } from '../../src/connect/converters/json.js';
 import { createPluginRegistry } from '../../src/connect/registry.js';
-import { registerTransforms } from '../../src/connect/transforms/index.js';
+import { registerTransforms, TransformChain } from '../../src/connect/transforms/index.js';
 import { envelopeSchema, makeEnvelope, makeHeartbeatValue, HEARTBEAT_VALUE_SCHEMA, makeSource, type Op } from '../../src/connectors/mysql-cdc/envelope.js';
 
 const registry = createPluginRegistry();
@@ -104,5 +105,41 @@ describe('ExtractNewRecordState', () => {
 
   it('an unknown mode is a ConfigError naming the key', () => {
     expect(() => unwrap({ 'delete.tombstone.handling.mode': 'keep' })).toThrow(/configuration delete.tombstone.handling.mode/);
+  });
+});
+
+describe('the sink pipeline of issue 5: JSON from the topic → unwrap, ReplaceField renames, TimestampRouter', () => {
+  const chainConfig = {
+    transforms: 'unwrap,rename,route',
+    'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+    'transforms.unwrap.delete.tombstone.handling.mode': 'rewrite',
+    'transforms.rename.type': 'org.apache.kafka.connect.transforms.ReplaceField$Value',
+    'transforms.rename.renames': 'email:contact_email',
+    'transforms.rename.exclude': 'region',
+    'transforms.route.type': 'org.apache.kafka.connect.transforms.TimestampRouter',
+    'transforms.route.topic.format': '${topic}_${timestamp}',
+    'transforms.route.timestamp.format': 'YYYYMM',
+  };
+
+  function throughJson(schemasEnable: boolean, r: ConnectRecord) {
+    const json = new JsonConverter();
+    json.configure({ 'schemas.enable': String(schemasEnable) }, false);
+    const decoded = json.toConnectData(r.topic, json.fromConnectData(r.topic, r.valueSchema, r.value));
+    return sinkRecord({ topic: r.topic, kafkaPartition: 0, kafkaOffset: 3, timestampType: 'CREATE_TIME', timestamp: Date.UTC(2025, 5, 1), key: null, valueSchema: decoded.schema, value: decoded.value });
+  }
+
+  it('with schemas: a Struct row with the renamed field, __deleted, and the monthly topic', () => {
+    const chain = TransformChain.fromConfig(chainConfig, registry);
+    const out = chain.apply(throughJson(true, update()))!;
+    expect(out.topic).toBe('shop.inventory.customers_202506');
+    expect(out.valueSchema!.fields.map((f) => f.name)).toEqual(['id', 'contact_email', '__deleted']);
+    expect((out.value as Struct).toJSON()).toEqual({ id: 1, contact_email: 'b@x.io', __deleted: 'false' });
+    expect((chain.apply(throughJson(true, del()))!.value as Struct).get('__deleted')).toBe('true');
+  });
+
+  it('without schemas: the same row as a map', () => {
+    const out = TransformChain.fromConfig(chainConfig, registry).apply(throughJson(false, del()))!;
+    const value = out.value instanceof Map ? Object.fromEntries(out.value) : out.value;
+    expect([out.topic, value]).toEqual(['shop.inventory.customers_202506', { id: 1, contact_email: 'b@x.io', __deleted: 'true' }]);
   });
 });
