@@ -12,7 +12,6 @@
 // connector would not scale to zero as cheaply (aliases cost nothing).
 // Invoked unqualified (`slipway invoke sink`), the one sink connector
 // consuming the batch's topics is taken.
-import { FILE_STREAM_SINK_CLASS, registerFileStreamSink } from '../src/connectors/file/file-stream-sink.js';
 import { createLogger, logLevelFrom } from '../src/logging.js';
 import { createRuntimeRegistry } from '../src/runtime/plugins.js';
 import { localWorkerId } from '../src/runtime/settings.js';
@@ -25,8 +24,6 @@ let deps: SinkDeps | undefined;
 function depsOnce(): SinkDeps {
   if (deps) return deps;
   const registry = createRuntimeRegistry();
-  // Until src/runtime/plugins.ts registers it with the other built-ins.
-  if (!registry.findConnector(FILE_STREAM_SINK_CLASS)) registerFileStreamSink(registry);
   return (deps = {
     store: new Store({ client: createDynamoClient(), table: tableName() }),
     registry,

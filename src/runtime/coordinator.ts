@@ -9,7 +9,7 @@
 //     state on their next lease renewal and stop themselves.
 // Connector configs are resolved here only to compute task configs; what is
 // stored keeps the placeholders (reverse-substituted, as Kafka Connect does).
-import { connectorBaseConfig } from '../connect/config/connector-config.js';
+import { connectorBaseConfig, sinkConnectorBaseConfig } from '../connect/config/connector-config.js';
 import { hasPlaceholder, resolveConfig } from '../connect/config/providers.js';
 import type { PluginRegistry } from '../connect/registry.js';
 import { ConflictError } from '../connect/errors.js';
@@ -94,6 +94,8 @@ async function reconcileConnector(connector: ConnectorItem, deps: CoordinatorDep
     return;
   }
   if (connector.targetState !== 'RUNNING') return;
+  // A sink's batches come from its event source mapping, not from worker invocations.
+  if (pluginTypeOf(connector, deps) === 'sink') return;
 
   for (const task of tasks) {
     if (task.lease && task.lease.expiresAt > now) continue;
@@ -119,6 +121,10 @@ function restartDue(connector: ConnectorItem, task: TaskItem, deps: CoordinatorD
   return now >= task.updatedAt + delay;
 }
 
+function pluginTypeOf(connector: ConnectorItem, deps: CoordinatorDeps): 'source' | 'sink' | undefined {
+  return deps.registry.findConnector(connector.config['connector.class'] ?? '')?.type;
+}
+
 /** Computes and stores the task configs of the connector's current generation. */
 async function writeTasks(connector: ConnectorItem, deps: CoordinatorDeps): Promise<boolean> {
   const { registry, store, logger } = deps;
@@ -127,7 +133,7 @@ async function writeTasks(connector: ConnectorItem, deps: CoordinatorDeps): Prom
     const resolved = await resolveConfig(connector.config, { env: deps.env });
     const plugin = registry.resolveConnector(connector.config['connector.class'] ?? '');
     const instance = plugin.create();
-    const spec = connectorBaseConfig.merge(instance.config());
+    const spec = (plugin.type === 'sink' ? sinkConnectorBaseConfig : connectorBaseConfig).merge(instance.config());
     const parsed = spec.parse(resolved) as { 'tasks.max': number };
     await instance.start(resolved, { connectorName: connector.name, logger: logger.child({ connector: connector.name }) });
     try {

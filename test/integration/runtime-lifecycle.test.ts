@@ -40,6 +40,16 @@ describe('connector lifecycle through slipway dev', () => {
     return launched;
   };
 
+  it('a sink connector gets its task config and a RUNNING status, but no worker invocation: its batches come from the event source mapping', { timeout: 30_000 }, async () => {
+    const config = { 'connector.class': 'FileStreamSink', 'tasks.max': '1', topics: 'sink-in', file: path.join(dev.dir, 'sink-out.txt') };
+    expect((await dev.api('PUT', '/connectors/file-sink/config', config)).status).toBe(201);
+    await waitFor(async () => (await dev.status('file-sink'))?.connector.state === 'RUNNING', { what: 'the sink connector RUNNING' });
+    expect(await reconcileNow()).toEqual([]);
+    expect((await dev.task('file-sink'))!.config).toMatchObject({ topics: 'sink-in' });
+    expect(dev.logs.find('coordinator', 'worker invoked', { connector: 'file-sink' })).toEqual([]);
+    expect((await dev.api('DELETE', '/connectors/file-sink')).status).toBe(204);
+  });
+
   it('pause stops the records and says PAUSED; resume delivers what was appended meanwhile', { timeout: 45_000 }, async () => {
     onTestFailed(() => dev.logs.print());
     const { writer, topic } = await dev.streamingFileSource('pausing');
