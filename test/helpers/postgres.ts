@@ -7,7 +7,8 @@
 // `postgres` OS user (runuser), which the Debian package creates; the dir is
 // handed to that user. Local socket connections are trusted (the helper's own
 // admin use); TCP connections need a password (scram-sha-256), so a test can
-// prove what a wrong password does. A fresh clone needs the `postgresql`
+// prove what a wrong password does. TLS is on, with a self-signed certificate
+// (openssl), so a client may ask for it or not. A fresh clone needs the `postgresql`
 // package (scripts/system-deps.mjs installs it when run as root).
 //
 //   const postgres = useTestPostgres();
@@ -19,7 +20,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { tempDir, waitFor } from './env.js';
+import { requireCommand, tempDir, waitFor } from './env.js';
 
 const run = promisify(execFile);
 
@@ -115,8 +116,14 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     fs.writeFileSync(pwfile, 'postgres-admin\n', { mode: 0o644 });
     const [initCmd, initArgs] = asPostgresUser(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--pwfile', pwfile, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
     await run(initCmd, initArgs, { timeout: 60_000 });
+    // A self-signed certificate; postgres wants its key owned by itself, mode 0600.
+    const cert = path.join(tmp.dir, 'server.crt');
+    const key = path.join(tmp.dir, 'server.key');
+    await run(requireCommand('openssl', 'openssl'), ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=localhost', '-days', '2']);
+    fs.chmodSync(key, 0o600);
+    if (process.getuid?.() === 0) await run('chown', ['postgres', key, cert]);
     const port = await freePort();
-    const [cmd, args] = asPostgresUser(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', tmp.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
+    const [cmd, args] = asPostgresUser(path.join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', tmp.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'ssl=on', '-c', `ssl_cert_file=${cert}`, '-c', `ssl_key_file=${key}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
     const out = fs.openSync(path.join(tmp.dir, 'postgres.log'), 'a');
     child = spawn(cmd, args, { stdio: ['ignore', out, out], detached: true });
     fs.closeSync(out);

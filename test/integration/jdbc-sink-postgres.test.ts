@@ -357,6 +357,18 @@ describe('JDBC sink into PostgreSQL', () => {
     expect(await new JdbcSinkConnector('test').validate({ 'connection.url': pg.jdbcUrl, 'connection.user': pg.user, 'connection.password': pg.password })).toEqual({ topics: ['Must configure one of topics or topics.regex'] });
   });
 
+  it('TLS as the JDBC URL asks for it: sslmode=require encrypts; verify-full refuses a self-signed certificate', async () => {
+    const pg = postgres();
+    const task = sink({ 'connection.url': `${pg.jdbcUrl}?sslmode=require`, 'auto.create': 'true' });
+    await task.put([row('over_tls', 1, 'secret')]);
+    const ssl = await pg.query<{ ssl: boolean }>('SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.usename = $1 AND a.pid <> pg_backend_pid()', [pg.user]);
+    expect(ssl).toEqual([{ ssl: true }]);
+    const strict = sink({ 'connection.url': `${pg.jdbcUrl}?sslmode=verify-full` });
+    const err = (await strict.put([row('over_tls', 2, 'x')]).catch((e: unknown) => e)) as ConnectError;
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(err.message).toMatch(/Cannot connect to PostgreSQL at 127.0.0.1:\d+\/sink: .*(self[- ]signed|certificate)/i);
+  });
+
   it("config is checked as Confluent's: delete.enabled needs pk.mode=record_key, upsert needs a key, the URL must be JDBC", () => {
     const start = (c: Record<string, string>) => () => new JdbcSinkTask('t').start({ 'connection.url': 'jdbc:postgresql://h/db', ...c });
     expect(start({ 'delete.enabled': 'true', 'pk.mode': 'record_value' })).toThrow(ConfigError);

@@ -6,6 +6,12 @@
 // (through pg). `user` and `password` may sit in the URL's query as JDBC
 // drivers allow; connection.user / connection.password win over them. No
 // message ever shows the URL's query or a password.
+//
+// TLS from the query, as the JDBC drivers spell it: PostgreSQL ssl=true or
+// sslmode=require|verify-ca|verify-full; MySQL useSSL=true / requireSSL=true
+// or sslMode=REQUIRED|VERIFY_CA|VERIFY_IDENTITY; MariaDB useSsl=true or
+// sslMode=trust|verify-ca|verify-full. The verify modes check the server's
+// certificate against Node's CA store; the others encrypt without checking.
 
 import { atLeast, defineConfig, oneOf, range, validator, type RawConfig } from '../../connect/config/config-def.js';
 import { ConfigError, type ConfigIssue } from '../../connect/errors.js';
@@ -33,6 +39,8 @@ export interface ConnectionTarget {
   /** From the URL's query; connection.user / connection.password win. */
   readonly user: string | null;
   readonly password: string | null;
+  /** null: no TLS. */
+  readonly tls: { readonly verify: boolean } | null;
 }
 
 /** Parses a JDBC URL; the message of a failure never repeats the query (it may hold a password). */
@@ -50,7 +58,16 @@ export function parseConnectionUrl(url: string): ConnectionTarget {
     database: decodeURIComponent(m[4]!),
     user: query.get('user'),
     password: query.get('password'),
+    tls: tlsOf(query),
   };
+}
+
+function tlsOf(query: URLSearchParams): { verify: boolean } | null {
+  const get = (k: string) => query.get(k)?.toLowerCase() ?? null;
+  const mode = get('sslmode');
+  if (mode !== null && !['disable', 'allow', 'prefer', 'disabled', 'preferred'].includes(mode)) return { verify: mode.startsWith('verify') };
+  if (['ssl', 'usessl', 'requiressl'].some((k) => [...query.keys()].some((q) => q.toLowerCase() === k && get(q) === 'true'))) return { verify: false };
+  return null;
 }
 
 const jdbcUrl = validator('jdbc:mysql://, jdbc:mariadb:// or jdbc:postgresql:// URL', (v) => {

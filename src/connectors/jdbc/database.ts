@@ -49,6 +49,7 @@ async function connectMySql(opts: ConnectOptions): Promise<SinkDatabase> {
     user: opts.user ?? undefined,
     password: opts.password ?? undefined,
     connectTimeout: opts.connectTimeoutMs ?? 10_000,
+    ssl: opts.target.tls ? { rejectUnauthorized: opts.target.tls.verify } : undefined,
     charset: 'utf8mb4',
     timezone: 'Z',
     supportBigNumbers: true,
@@ -85,13 +86,15 @@ async function connectPostgres(opts: ConnectOptions): Promise<SinkDatabase> {
     user: opts.user ?? undefined,
     password: opts.password ?? undefined,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
-    options: '-c TimeZone=UTC',
+    ssl: opts.target.tls ? { rejectUnauthorized: opts.target.tls.verify } : undefined,
   });
   client.on('error', () => {
     // A dropped connection surfaces as the next statement's error.
   });
   try {
     await client.connect();
+    // A statement, not a startup option: poolers such as PgBouncer refuse those.
+    await client.query("SET TIME ZONE 'UTC'");
   } catch (err) {
     await client.end().catch(() => undefined);
     throw err;
