@@ -28,6 +28,7 @@ const timestampRouterSpec = defineConfig([
 export class TimestampRouter implements Transformation {
   #topicFormat = '';
   #format = new JavaDateFormat('yyyyMMdd');
+  #last: { ts: number; topic: string; routed: string } = { ts: NaN, topic: '', routed: '' };
 
   config() {
     return timestampRouterSpec;
@@ -41,8 +42,12 @@ export class TimestampRouter implements Transformation {
 
   apply<R extends ConnectRecord>(record: R): R {
     if (isNullish(record.timestamp)) throw new DataError(`Timestamp missing on record: topic ${record.topic}`);
-    const ts = this.#format.format(new Date(record.timestamp));
-    return { ...record, topic: this.#topicFormat.replaceAll('${topic}', record.topic).replaceAll('${timestamp}', ts) };
+    // Records of a batch mostly share topic and format period: remember the last answer.
+    if (record.timestamp !== this.#last.ts || record.topic !== this.#last.topic) {
+      const ts = this.#format.format(new Date(record.timestamp));
+      this.#last = { ts: record.timestamp, topic: record.topic, routed: this.#topicFormat.replaceAll('${topic}', record.topic).replaceAll('${timestamp}', ts) };
+    }
+    return { ...record, topic: this.#last.routed };
   }
 }
 
