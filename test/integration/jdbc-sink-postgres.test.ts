@@ -6,7 +6,8 @@ import { ConnectDate, ConnectTime, ConnectTimestamp, Decimal, Schema, SchemaBuil
 import { ConfigError, ConnectError, DataError } from '../../src/connect/errors.js';
 import { sinkRecord, type SinkRecord } from '../../src/connect/record.js';
 import { createPluginRegistry } from '../../src/connect/registry.js';
-import { JdbcSinkConnector, JdbcSinkTask, registerJdbcSink } from '../../src/connectors/jdbc/index.js';
+import { maskSecrets } from '../../src/connect/config/config-def.js';
+import { JdbcSinkConnector, JdbcSinkTask, jdbcSinkConfig, registerJdbcSink } from '../../src/connectors/jdbc/index.js';
 import { useTestPostgres } from '../helpers/postgres.js';
 
 const postgres = useTestPostgres();
@@ -150,6 +151,9 @@ describe('JDBC sink into PostgreSQL', () => {
       { id: '1', name: 'one', qty: null, color: null },
       { id: '2', name: 'two', qty: null, color: 'red' },
     ]);
+    const withDefault = SchemaBuilder.struct().field('id', Schema.INT32_SCHEMA).field('name', Schema.STRING_SCHEMA).field('rank', SchemaBuilder.int32().defaultValue(9).build()).build();
+    await task.put([rec('evolving', key(4), Struct.from(withDefault, { id: 4, name: 'four' }))]);
+    expect((await rows('evolving')).at(-1)).toEqual({ id: '4', name: 'four', qty: null, color: null, rank: '9' });
     const v3 = SchemaBuilder.struct().field('id', Schema.INT32_SCHEMA).field('weight', Schema.INT32_SCHEMA).build();
     const err = await task.put([rec('evolving', key(3), Struct.from(v3, { id: 3, weight: 1 }))]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
@@ -376,5 +380,6 @@ describe('JDBC sink into PostgreSQL', () => {
     expect(start({ 'insert.mode': 'upsert' })).toThrow(/insert.mode=upsert needs a primary key/);
     expect(start({ 'connection.url': 'postgres://h/db' })).toThrow(/connection.url/);
     expect(start({ 'max.retries': '3', 'retry.backoff.ms': '100', topics: 'a,b' })).not.toThrow();
+    expect(maskSecrets({ 'connection.password': 'pw', 'connection.user': 'u' }, jdbcSinkConfig)).toEqual({ 'connection.password': '[hidden]', 'connection.user': 'u' });
   });
 });
