@@ -103,6 +103,11 @@ describe('ExtractNewRecordState', () => {
     expect(unwrap().apply(heartbeat)).toBe(heartbeat);
   });
 
+  it('drops truncate events, which have no row', () => {
+    const truncate = sourceRecord({ topic: 'shop.inventory.customers', key: null, valueSchema: envSchema, value: makeEnvelope(envSchema, 't', null, null, source, 1), sourcePartition: {}, sourceOffset: {} });
+    expect(unwrap().apply(truncate)).toBeNull();
+  });
+
   it('an unknown mode is a ConfigError naming the key', () => {
     expect(() => unwrap({ 'delete.tombstone.handling.mode': 'keep' })).toThrow(/configuration delete.tombstone.handling.mode/);
   });

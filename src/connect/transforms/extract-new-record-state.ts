@@ -12,6 +12,7 @@
 // The older pair `delete.handling.mode` (drop|none|rewrite, default drop) and
 // `drop.tombstones` (default true) is honoured when the new key is not set;
 // all five modes are points of that pair, which is how they are applied.
+// A truncate event (op t, no row before or after) is dropped, as Debezium does.
 //
 // `add.fields=op,table,source.ts_ms,…` adds `__op`, `__table`, `__source_ts_ms`
 // (prefix `add.fields.prefix`): a name is read from the envelope when it has
@@ -109,6 +110,8 @@ export class ExtractNewRecordState implements Transformation {
     const op = read(envelope, 'op');
     if (typeof op !== 'string' || read(envelope, 'after') === undefined) return record;
 
+    // A truncate (op t) has neither row: Debezium drops it rather than emit a keyless tombstone.
+    if (isNullish(read(envelope, 'after')) && isNullish(read(envelope, 'before'))) return null;
     const headers = this.#headers.length === 0 ? record.headers : [...record.headers, ...this.#headers.map((a) => this.#header(envelope, record.valueSchema ?? null, a))];
     const isDelete = op === 'd';
     if (isDelete && this.#deletes === 'drop') return null;
