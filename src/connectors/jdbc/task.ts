@@ -75,8 +75,8 @@ export class JdbcSinkTask implements SinkTask {
     const runs = toRuns(rows);
     const db = await this.#connection();
     let writing = false;
+    const toWrite: Run[] = [];
     try {
-      const toWrite: Run[] = [];
       for (const run of runs) if (await this.#ensureTable(db, run)) toWrite.push(run);
       await db.begin();
       writing = true;
@@ -94,7 +94,7 @@ export class JdbcSinkTask implements SinkTask {
       }
       // The table may have changed under us (dropped, altered by another task): read it again next time.
       this.#tables.clear();
-      if (writing && err instanceof DataError) throw (await this.#locate(db, runs)) ?? err;
+      if (writing && err instanceof DataError) throw (await this.#locate(db, toWrite)) ?? err;
       throw err;
     }
   }
