@@ -136,6 +136,18 @@ describe('Cast', () => {
   });
 });
 
+describe('replace.null.with.default (Kafka 3.8)', () => {
+  const withDefault = SchemaBuilder.struct().field('id', Schema.INT32_SCHEMA).field('region', SchemaBuilder.string().optional().defaultValue('eu').build()).build();
+  const rec = () => sourceRecord({ topic: 't', key: null, valueSchema: withDefault, value: Struct.from(withDefault, { id: 1 }), sourcePartition: {}, sourceOffset: {} });
+
+  it('reads a null field as its default unless set to false', () => {
+    expect((transform('ReplaceField$Value', { exclude: 'id' }).apply(rec())!.value as Struct).getWithoutDefault('region')).toBe('eu');
+    expect((transform('ReplaceField$Value', { exclude: 'id', 'replace.null.with.default': 'false' }).apply(rec())!.value as Struct).getWithoutDefault('region')).toBeNull();
+    expect(transform('ExtractField$Value', { field: 'region' }).apply(rec())!.value).toBe('eu');
+    expect(transform('ExtractField$Value', { field: 'region', 'replace.null.with.default': 'false' }).apply(rec())!.value).toBeNull();
+  });
+});
+
 describe('SetSchemaMetadata', () => {
   it('renames and versions the schema and rebuilds the Struct on it; schemaless is refused', () => {
     const out = transform('SetSchemaMetadata$Value', { 'schema.name': 'shop.Product', 'schema.version': '3' }).apply(structRecord())!;

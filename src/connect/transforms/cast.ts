@@ -10,7 +10,7 @@ import { ConfigError, DataError } from '../errors.js';
 import { ConnectDate, ConnectTime, ConnectTimestamp, Decimal } from '../data/logical.js';
 import type { SchemaType } from '../data/schema.js';
 import type { ConnectRecord } from '../record.js';
-import { buildStruct, copySchemaBasics, FieldTransformation, isNullish, operatingSchema, operatingValue, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
+import { buildStruct, copySchemaBasics, FieldTransformation, REPLACE_NULL_WITH_DEFAULT, isNullish, operatingSchema, operatingValue, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
 const TARGETS = ['int8', 'int16', 'int32', 'int64', 'float32', 'float64', 'boolean', 'string'] as const;
 type Target = (typeof TARGETS)[number];
@@ -33,6 +33,7 @@ function parseSpec(items: readonly string[]): Map<string, Target> | string {
 }
 
 const spec = defineConfig([
+  REPLACE_NULL_WITH_DEFAULT,
   {
     name: 'spec',
     type: 'list',
@@ -121,7 +122,9 @@ export class Cast extends FieldTransformation {
   }
 
   configure(config: Readonly<Record<string, string>>): void {
-    const parsed = parseSpec(spec.parse(config).spec);
+    const c = spec.parse(config);
+    this.replaceNullWithDefault = c['replace.null.with.default'];
+    const parsed = parseSpec(c.spec);
     if (typeof parsed === 'string') throw new ConfigError({ field: 'spec', message: `Invalid value ${config.spec} for configuration spec: ${parsed}` });
     this.#casts = parsed;
   }
@@ -157,7 +160,7 @@ export class Cast extends FieldTransformation {
       updated,
       buildStruct(updated, (n) => {
         const t = this.#casts.get(n);
-        return t ? castValue(struct.get(n), t) : struct.get(n);
+        return t ? castValue(this.fieldOf(struct, n), t) : this.fieldOf(struct, n);
       }),
     );
   }

@@ -9,7 +9,7 @@ import { defineConfig, nonEmptyString, oneOf } from '../config/config-def.js';
 import { ConfigError, DataError } from '../errors.js';
 import type { Transformation } from '../plugin.js';
 import type { ConnectRecord, Header } from '../record.js';
-import { buildStruct, copySchemaBasics, FieldTransformation, nonEmptyList, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
+import { buildStruct, copySchemaBasics, FieldTransformation, REPLACE_NULL_WITH_DEFAULT, nonEmptyList, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
 const insertSpec = defineConfig([
   { name: 'header', type: 'string', required: true, validator: nonEmptyString, importance: 'high', doc: 'The name of the header.' },
@@ -69,6 +69,7 @@ export class DropHeaders implements Transformation {
 }
 
 const fromSpec = defineConfig([
+  REPLACE_NULL_WITH_DEFAULT,
   { name: 'fields', type: 'list', required: true, validator: nonEmptyList, importance: 'high', doc: 'Field names in the record whose values are to be copied or moved to headers.' },
   { name: 'headers', type: 'list', required: true, validator: nonEmptyList, importance: 'high', doc: 'Header names, in the same order as the field names listed in the fields configuration property.' },
   { name: 'operation', type: 'string', required: true, validator: oneOf(['move', 'copy']), importance: 'high', doc: 'Either move if the fields are to be moved to the headers (removed from the key/value), or copy if the fields are to be copied to the headers (retained in the key/value).' },
@@ -86,6 +87,7 @@ export class HeaderFrom extends FieldTransformation {
 
   configure(config: Readonly<Record<string, string>>): void {
     const c = fromSpec.parse(config);
+    this.replaceNullWithDefault = c['replace.null.with.default'];
     if (c.fields.length !== c.headers.length) throw new ConfigError({ field: 'headers', message: `Invalid value ${c.headers.join(',')} for configuration headers: 'fields' config must have the same number of elements as 'headers' config.` });
     this.#fields = c.fields;
     this.#headers = c.headers;
@@ -103,7 +105,7 @@ export class HeaderFrom extends FieldTransformation {
     const added: Header[] = this.#fields.map((f, i) => {
       const field = schema.field(f);
       if (!field) throw new DataError(`Unknown field: ${f}`);
-      return { key: this.#headers[i]!, schema: field.schema, value: struct.get(f) };
+      return { key: this.#headers[i]!, schema: field.schema, value: this.fieldOf(struct, f) };
     });
     if (!this.#move) return { ...record, headers: [...record.headers, ...added] };
     const moved = new Set(this.#fields);
@@ -112,6 +114,6 @@ export class HeaderFrom extends FieldTransformation {
       for (const f of s.fields) if (!moved.has(f.name)) b.field(f.name, f.schema);
       return b.build();
     });
-    return { ...withOperating(record, this.side, updated, buildStruct(updated, (n) => struct.get(n))), headers: [...record.headers, ...added] };
+    return { ...withOperating(record, this.side, updated, buildStruct(updated, (n) => this.fieldOf(struct, n))), headers: [...record.headers, ...added] };
   }
 }

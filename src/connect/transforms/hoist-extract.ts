@@ -6,10 +6,10 @@ import { defineConfig, nonEmptyString } from '../config/config-def.js';
 import { DataError } from '../errors.js';
 import type { Transformation } from '../plugin.js';
 import type { ConnectRecord } from '../record.js';
-import { buildStruct, isNullish, operatingSchema, operatingValue, requireMap, requireStruct, Schema, SchemaBuilder, SchemaCache, withOperating, type Side } from './util.js';
+import { buildStruct, isNullish, REPLACE_NULL_WITH_DEFAULT, operatingSchema, operatingValue, requireMap, requireStruct, Schema, SchemaBuilder, SchemaCache, withOperating, type Side } from './util.js';
 
 const hoistSpec = defineConfig([{ name: 'field', type: 'string', required: true, validator: nonEmptyString, importance: 'medium', doc: 'Field name for the single field that will be created in the resulting Struct or Map.' }]);
-const extractSpec = defineConfig([{ name: 'field', type: 'string', required: true, validator: nonEmptyString, importance: 'medium', doc: 'Field name to extract.' }]);
+const extractSpec = defineConfig([{ name: 'field', type: 'string', required: true, validator: nonEmptyString, importance: 'medium', doc: 'Field name to extract.' }, REPLACE_NULL_WITH_DEFAULT]);
 
 export class HoistField implements Transformation {
   #field = '';
@@ -36,6 +36,7 @@ export class HoistField implements Transformation {
 
 export class ExtractField implements Transformation {
   #field = '';
+  #replaceNullWithDefault = true;
 
   constructor(readonly side: Side) {}
 
@@ -44,7 +45,9 @@ export class ExtractField implements Transformation {
   }
 
   configure(config: Readonly<Record<string, string>>): void {
-    this.#field = extractSpec.parse(config).field;
+    const c = extractSpec.parse(config);
+    this.#field = c.field;
+    this.#replaceNullWithDefault = c['replace.null.with.default'];
   }
 
   apply<R extends ConnectRecord>(record: R): R {
@@ -58,6 +61,6 @@ export class ExtractField implements Transformation {
     const field = schema.field(this.#field);
     if (!field) throw new DataError(`Unknown field: ${this.#field}`);
     if (isNullish(value)) return withOperating(record, this.side, field.schema, null);
-    return withOperating(record, this.side, field.schema, requireStruct(value, 'field extraction').get(this.#field));
+    return withOperating(record, this.side, field.schema, this.#replaceNullWithDefault ? requireStruct(value, 'field extraction').get(this.#field) : requireStruct(value, 'field extraction').getWithoutDefault(this.#field));
   }
 }

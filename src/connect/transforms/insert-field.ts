@@ -7,9 +7,10 @@ import { defineConfig } from '../config/config-def.js';
 import { ConfigError, DataError } from '../errors.js';
 import { ConnectTimestamp } from '../data/logical.js';
 import type { ConnectRecord } from '../record.js';
-import { buildStruct, copySchemaBasics, FieldTransformation, isNullish, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
+import { buildStruct, copySchemaBasics, FieldTransformation, REPLACE_NULL_WITH_DEFAULT, isNullish, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
 const spec = defineConfig([
+  REPLACE_NULL_WITH_DEFAULT,
   { name: 'topic.field', type: 'string', default: null, importance: 'medium', doc: 'Field name for Kafka topic. Suffix with ! to make this a required field, or ? to keep it optional (the default).' },
   { name: 'partition.field', type: 'string', default: null, importance: 'medium', doc: 'Field name for Kafka partition. Suffix with ! to make this a required field, or ? to keep it optional (the default).' },
   { name: 'offset.field', type: 'string', default: null, importance: 'medium', doc: 'Field name for Kafka offset - only applicable to sink connectors. Suffix with ! to make this a required field, or ? to keep it optional (the default).' },
@@ -45,6 +46,7 @@ export class InsertField extends FieldTransformation {
 
   configure(config: Readonly<Record<string, string>>): void {
     const c = spec.parse(config);
+    this.replaceNullWithDefault = c['replace.null.with.default'];
     this.#topic = insertionSpec(c['topic.field']);
     this.#partition = insertionSpec(c['partition.field']);
     this.#offset = insertionSpec(c['offset.field']);
@@ -64,7 +66,7 @@ export class InsertField extends FieldTransformation {
   protected applyWithSchema<R extends ConnectRecord>(record: R, struct: Struct, schema: Schema): R {
     const updated = this.cache.get(schema, (s) => this.#updatedSchema(s));
     const byName = new Map(this.#inserts(record).map(([f, v]) => [f.name, v]));
-    return withOperating(record, this.side, updated, buildStruct(updated, (n) => (byName.has(n) ? byName.get(n) : struct.get(n))));
+    return withOperating(record, this.side, updated, buildStruct(updated, (n) => (byName.has(n) ? byName.get(n) : this.fieldOf(struct, n))));
   }
 
   #inserts(record: ConnectRecord): Array<[InsertionSpec, unknown]> {

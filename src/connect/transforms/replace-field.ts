@@ -5,7 +5,7 @@
 
 import { defineConfig, validator } from '../config/config-def.js';
 import type { ConnectRecord } from '../record.js';
-import { buildStruct, copySchemaBasics, FieldTransformation, parseRenames, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
+import { buildStruct, copySchemaBasics, FieldTransformation, REPLACE_NULL_WITH_DEFAULT, parseRenames, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
 const renamesValidator = validator('list of colon-delimited pairs, e.g. foo:bar,abc:xyz', (v) => {
   const parsed = parseRenames(v as string[]);
@@ -13,6 +13,7 @@ const renamesValidator = validator('list of colon-delimited pairs, e.g. foo:bar,
 });
 
 const spec = defineConfig([
+  REPLACE_NULL_WITH_DEFAULT,
   { name: 'exclude', type: 'list', default: [], importance: 'medium', doc: 'Fields to exclude. This takes precedence over the fields to include.' },
   { name: 'include', type: 'list', default: [], importance: 'medium', doc: 'Fields to include. If specified, only these fields will be used.' },
   { name: 'renames', type: 'list', default: [], validator: renamesValidator, importance: 'medium', doc: 'Field rename mappings.' },
@@ -33,6 +34,7 @@ export class ReplaceField extends FieldTransformation {
 
   configure(config: Readonly<Record<string, string>>): void {
     const c = spec.parse(config);
+    this.replaceNullWithDefault = c['replace.null.with.default'];
     // As Kafka's translateDeprecatedConfigs: the current name wins when both are given.
     this.#exclude = new Set(config.exclude === undefined && c.blacklist !== null ? c.blacklist : c.exclude);
     this.#include = new Set(config.include === undefined && c.whitelist !== null ? c.whitelist : c.include);
@@ -60,6 +62,6 @@ export class ReplaceField extends FieldTransformation {
       for (const f of s.fields) if (this.#filter(f.name)) b.field(this.#renamed(f.name), f.schema);
       return b.build();
     });
-    return withOperating(record, this.side, updated, buildStruct(updated, (n) => struct.get(this.#reverse.get(n) ?? n)));
+    return withOperating(record, this.side, updated, buildStruct(updated, (n) => this.fieldOf(struct, this.#reverse.get(n) ?? n)));
   }
 }

@@ -9,7 +9,7 @@ import { ConfigError, DataError } from '../errors.js';
 import { ConnectDate, ConnectTime, ConnectTimestamp } from '../data/logical.js';
 import type { ConnectRecord } from '../record.js';
 import { JavaDateFormat } from './java-date.js';
-import { buildStruct, copySchemaBasics, FieldTransformation, isNullish, operatingSchema, operatingValue, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
+import { buildStruct, copySchemaBasics, FieldTransformation, REPLACE_NULL_WITH_DEFAULT, isNullish, operatingSchema, operatingValue, Schema, SchemaBuilder, Struct, withOperating } from './util.js';
 
 const TYPES = ['string', 'unix', 'Date', 'Time', 'Timestamp'] as const;
 type TsType = (typeof TYPES)[number];
@@ -17,6 +17,7 @@ const PRECISIONS = ['seconds', 'milliseconds', 'microseconds', 'nanoseconds'] as
 const MS_PER_DAY = 86_400_000;
 
 const spec = defineConfig([
+  REPLACE_NULL_WITH_DEFAULT,
   { name: 'target.type', type: 'string', required: true, validator: oneOf(TYPES), importance: 'high', doc: 'The desired timestamp representation: string, unix, Date, Time, or Timestamp.' },
   { name: 'field', type: 'string', default: '', importance: 'high', doc: 'The field containing the timestamp, or empty if the entire value is a timestamp.' },
   { name: 'format', type: 'string', default: '', importance: 'medium', doc: 'A SimpleDateFormat-compatible format for the timestamp. Used to generate the output when type=string or used to parse the input if the input is a string.' },
@@ -57,6 +58,7 @@ export class TimestampConverter extends FieldTransformation {
 
   configure(config: Readonly<Record<string, string>>): void {
     const c = spec.parse(config);
+    this.replaceNullWithDefault = c['replace.null.with.default'];
     this.#field = c.field;
     this.#target = c['target.type'] as TsType;
     this.#precision = c['unix.precision'] as (typeof PRECISIONS)[number];
@@ -136,6 +138,6 @@ export class TimestampConverter extends FieldTransformation {
       return b.build();
     });
     const inType = typeOfSchema(field.schema);
-    return withOperating(record, this.side, updated, buildStruct(updated, (n) => (n === this.#field ? this.#convert(struct.get(n), inType) : struct.get(n))));
+    return withOperating(record, this.side, updated, buildStruct(updated, (n) => (n === this.#field ? this.#convert(this.fieldOf(struct, n), inType) : this.fieldOf(struct, n))));
   }
 }

@@ -92,6 +92,9 @@ export abstract class FieldTransformation implements Transformation {
   /** What Kafka's "Only Struct objects supported for [...]" messages name. */
   protected abstract readonly purpose: string;
 
+  /** Kafka 3.8's `replace.null.with.default` (KIP-1040): read a null field as its schema's default. */
+  protected replaceNullWithDefault = true;
+
   constructor(readonly side: Side) {}
 
   abstract config(): ConfigSpec<unknown>;
@@ -109,6 +112,11 @@ export abstract class FieldTransformation implements Transformation {
     return this.applyWithSchema(record, requireStruct(value, this.purpose), schema);
   }
 
+  /** A field's value, its default in place of null unless `replace.null.with.default=false`. */
+  protected fieldOf(struct: Struct, name: string): unknown {
+    return this.replaceNullWithDefault ? struct.get(name) : struct.getWithoutDefault(name);
+  }
+
   /** The record with the operated-on side replaced by `entries`, in the form `original` had. */
   protected withEntries<R extends ConnectRecord>(record: R, original: unknown, entries: Map<string, unknown>): R {
     return withOperating(record, this.side, null, sameMapForm(original, entries));
@@ -122,6 +130,15 @@ export function buildStruct(schema: Schema, valueOf: (name: string) => unknown):
     schema.fields.map((f) => valueOf(f.name)),
   );
 }
+
+/** Kafka 3.8's key (KIP-1040), shared by the transforms that read Struct fields. */
+export const REPLACE_NULL_WITH_DEFAULT = {
+  name: 'replace.null.with.default',
+  type: 'boolean',
+  default: true,
+  importance: 'medium',
+  doc: 'Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used.',
+} as const;
 
 /** A list config that must name at least one non-empty element (Kafka's NonEmptyListValidator). */
 export const nonEmptyList: Validator = validator('non-empty list', (v) => {
