@@ -75,3 +75,18 @@ describe('PluginRegistry', () => {
     expect(slipwayVersion()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
+
+describe('the runtime registry', () => {
+  it("merges every built-in connector's config spec with the base config of its type (no key declared twice)", async () => {
+    const { createRuntimeRegistry } = await import('../../src/runtime/plugins.js');
+    const { connectorBaseConfig, sinkConnectorBaseConfig } = await import('../../src/connect/config/connector-config.js');
+    const registry = createRuntimeRegistry();
+    const connectors = registry.listPlugins().filter((p) => p.type === 'source' || p.type === 'sink');
+    expect(connectors.map((p) => p.class)).toEqual(expect.arrayContaining(['io.confluent.connect.jdbc.JdbcSinkConnector', 'org.apache.kafka.connect.file.FileStreamSinkConnector', 'io.debezium.connector.mariadb.MariaDbConnector']));
+    for (const info of connectors) {
+      const plugin = registry.resolveConnector(info.class);
+      const base = plugin.type === 'sink' ? sinkConnectorBaseConfig : connectorBaseConfig;
+      expect(() => base.merge(plugin.create().config()), info.class).not.toThrow();
+    }
+  });
+});

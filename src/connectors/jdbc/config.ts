@@ -86,8 +86,6 @@ export const jdbcSinkConfig = defineConfig(
     { name: 'connection.password', type: 'password', default: null, importance: 'high', group: CONNECTION, doc: 'JDBC connection password.' },
     { name: 'connection.attempts', type: 'int', default: 3, validator: atLeast(1), importance: 'low', group: CONNECTION, doc: 'Accepted for compatibility; a failed connection is a retriable error and the runtime retries the batch.' },
     { name: 'connection.backoff.ms', type: 'long', default: 10000, validator: atLeast(0), importance: 'low', group: CONNECTION, doc: 'Accepted for compatibility (see connection.attempts).' },
-    { name: 'topics', type: 'list', default: [], importance: 'high', group: WRITES, doc: 'Topics to consume (or topics.regex).' },
-    { name: 'topics.regex', type: 'string', default: null, importance: 'high', group: WRITES, doc: 'Regular expression of the topics to consume (or topics).' },
     { name: 'insert.mode', type: 'string', default: 'insert', validator: oneOf(['insert', 'upsert', 'update'], { caseInsensitive: true }), importance: 'high', group: WRITES, doc: 'insert: INSERT only; upsert: INSERT … ON DUPLICATE KEY UPDATE (MySQL, MariaDB) or INSERT … ON CONFLICT DO UPDATE (PostgreSQL), so redelivered records are harmless; update: UPDATE … WHERE the primary key.' },
     { name: 'batch.size', type: 'int', default: 3000, validator: atLeast(1), importance: 'medium', group: WRITES, doc: 'Rows per multi-row statement. All statements of one put run in one transaction.' },
     { name: 'delete.enabled', type: 'boolean', default: false, importance: 'medium', group: WRITES, doc: 'Delete the row of a tombstone (null value). Requires pk.mode=record_key. Without it tombstones are skipped.' },
@@ -112,15 +110,6 @@ export const jdbcSinkConfig = defineConfig(
         if (pkMode === 'none' && insertMode !== 'insert') issues.push({ field: 'pk.mode', message: `insert.mode=${insertMode} needs a primary key: set pk.mode to kafka, record_key or record_value` });
         const pkFields = v['pk.fields'] as string[];
         if (pkMode === 'kafka' && pkFields.length !== 0 && pkFields.length !== 3) issues.push({ field: 'pk.fields', message: `pk.mode=kafka needs exactly 3 pk.fields (topic, partition and offset columns) or none for the defaults, got ${pkFields.length}` });
-        const topics = v['topics'] as string[];
-        if (topics.length > 0 && v['topics.regex'] !== null) issues.push({ field: 'topics.regex', message: '"topics" and "topics.regex" cannot both be set' });
-        if (v['topics.regex'] !== null) {
-          try {
-            new RegExp(String(v['topics.regex']));
-          } catch (err) {
-            issues.push({ field: 'topics.regex', message: `Invalid regular expression: ${(err as Error).message}` });
-          }
-        }
         return issues;
       },
     ],
@@ -129,8 +118,6 @@ export const jdbcSinkConfig = defineConfig(
 
 export interface JdbcSinkConfig {
   readonly target: ConnectionTarget;
-  readonly topics: readonly string[];
-  readonly topicsRegex: string | null;
   readonly user: string | null;
   readonly password: string | null;
   readonly insertMode: InsertMode;
@@ -156,8 +143,6 @@ export function resolveJdbcSinkConfig(raw: RawConfig): JdbcSinkConfig {
   }
   return {
     target,
-    topics: v['topics'],
-    topicsRegex: v['topics.regex'],
     user: v['connection.user'] ?? target.user,
     password: v['connection.password'] ?? target.password,
     insertMode: v['insert.mode'].toLowerCase() as InsertMode,

@@ -2,6 +2,7 @@
 // validate() connects once with it, so refused credentials or an unreachable
 // server are a 400 on the field to change instead of a failing task.
 
+import { sinkConnectorConfig } from '../../connect/config/connector-config.js';
 import { ConfigError, ConnectError, RetriableError } from '../../connect/errors.js';
 import type { ConfigProblems, SinkConnector, SinkTask, TaskConfig } from '../../connect/plugin.js';
 import type { ConnectorRegistration } from '../../connect/registry.js';
@@ -31,12 +32,13 @@ export class JdbcSinkConnector implements SinkConnector {
   async validate(config: Readonly<Record<string, string>>): Promise<ConfigProblems> {
     let cfg: ReturnType<typeof resolveJdbcSinkConfig>;
     try {
+      // topics / topics.regex are the sink base config's (src/connect/config/connector-config.ts), checked here too.
+      sinkConnectorConfig.merge(jdbcSinkConfig).parse(config);
       cfg = resolveJdbcSinkConfig(config);
     } catch (err) {
       if (err instanceof ConfigError) return err.messages;
       throw err;
     }
-    if (cfg.topics.length === 0 && cfg.topicsRegex === null) return { topics: ['Must configure one of topics or topics.regex'] };
     try {
       const db = await connect({ target: cfg.target, user: cfg.user, password: cfg.password, connectTimeoutMs: VALIDATE_CONNECT_TIMEOUT_MS });
       await db.close();
