@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
+import { defineConfig } from '../../src/connect/config/config-def.js';
 import { ConfigError, DataError, isRetriable } from '../../src/connect/errors.js';
 import { sinkRecord, type ConnectRecord, type SinkRecord } from '../../src/connect/record.js';
 import { createPluginRegistry } from '../../src/connect/registry.js';
@@ -122,6 +123,19 @@ describe('TransformChain', () => {
     expect(err.messages['transforms.b.regex']![0]).toMatch(/^Invalid value \( for configuration transforms\.b\.regex: Invalid regex/);
     expect(err.messages['transforms.e.spec']![0]).toBe('Missing required configuration "transforms.e.spec" which has no default value.');
     expect(err.messages['transforms.a.type']![0]).toMatch(/Failed to find any class that implements Transformation and which name matches com.acme.Nope/);
+  });
+
+  it('a plugin whose configure() throws a plain Error is still a config issue (a 400), on its type key', () => {
+    const own = createPluginRegistry();
+    const broken = {
+      config: () => defineConfig([]),
+      configure: () => {
+        throw new Error('boom');
+      },
+      apply: (r: ConnectRecord) => r,
+    };
+    own.registerTransform({ class: 'com.acme.Broken', version: '1', create: () => broken });
+    expect(validateTransforms({ transforms: 'b', 'transforms.b.type': 'com.acme.Broken' }, own)).toEqual([{ field: 'transforms.b.type', message: 'Invalid configuration transforms.b.*: boom' }]);
   });
 
   it('validateTransforms returns the same issues without throwing, and none for a good config', () => {

@@ -37,8 +37,9 @@ function configurePlugin(plugin: Transformation | Predicate, config: Record<stri
     plugin.configure(config);
     return true;
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    issues.push(...err.withPrefix(prefix).issues);
+    // Whatever configure() throws is the config's fault: a 400 naming the plugin, never a 500.
+    if (err instanceof ConfigError) issues.push(...err.withPrefix(prefix).issues);
+    else issues.push({ field: `${prefix}type`, message: `Invalid configuration ${prefix}*: ${err instanceof Error ? err.message : String(err)}` });
     return false;
   }
 }
@@ -59,7 +60,9 @@ function build(config: Readonly<Record<string, string>>, registry: PluginRegistr
       const plugin = registry.resolvePredicate(type, `${prefix}type`);
       const predicate = plugin.create();
       plugins.push(predicate);
-      if (configurePlugin(predicate, subset(config, prefix), prefix, issues)) predicates.set(alias, { predicate, class: plugin.class });
+      const own = subset(config, prefix);
+      delete own.type;
+      if (configurePlugin(predicate, own, prefix, issues)) predicates.set(alias, { predicate, class: plugin.class });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       issues.push(...err.issues);
