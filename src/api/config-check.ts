@@ -1,7 +1,9 @@
 // Connector configs as the REST API checks them, in this order:
 //   connector.class resolvable → the merged spec (connectorBaseConfig or
 //   sinkConnectorBaseConfig + the plugin's config()) and the converters'
-//   configs → the plugin's own validate(), only when all of that found nothing.
+//   configs and the transforms' and predicates' configs (validateTransforms:
+//   an unknown class, a bad option or an undeclared predicate names its key)
+//   → the plugin's own validate(), only when all of that found nothing.
 //
 // The API checks the RAW config: config providers are never resolved here.
 // `${file:…}` / `${env:…}` name things that exist where the task runs (a
@@ -23,6 +25,7 @@ import { connectorSpec } from '../connect/config/connector-validation.js';
 import { hasPlaceholder } from '../connect/config/providers.js';
 import { createConverters } from '../connect/converters/index.js';
 import { ConfigError, type ConfigIssue } from '../connect/errors.js';
+import { validateTransforms } from '../connect/transforms/chain.js';
 import type { Connector, ConnectorType } from '../connect/plugin.js';
 import type { ConnectorPlugin, PluginRegistry } from '../connect/registry.js';
 
@@ -126,6 +129,7 @@ async function validateWith(found: ResolvedPlugin | undefined, raw: Readonly<Rec
   const add = (issues: readonly ConfigIssue[]) => issues.forEach((i) => (extra[i.field] ??= []).push(i.message));
   add(initial);
   add(converterIssues(raw, opts));
+  add(transformIssues(raw, opts));
 
   let infos = finish(spec.validate(raw, { name, extraErrors: extra }), raw, spec);
   if (found && infos.error_count === 0) {
@@ -145,6 +149,16 @@ function converterIssues(raw: RawConfig, opts: CheckOptions): ConfigIssue[] {
   } catch (err) {
     if (err instanceof ConfigError) return [...err.issues];
     return [{ field: 'value.converter', message: `The converters could not be configured: ${messageOf(err)}` }];
+  }
+}
+
+/** The transforms' and predicates' issues; a plugin that cannot even be built is a problem with its type key, never a 500. */
+function transformIssues(raw: RawConfig, opts: CheckOptions): ConfigIssue[] {
+  const config = Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  try {
+    return validateTransforms(config, opts.plugins.registry);
+  } catch (err) {
+    return [{ field: 'transforms', message: `The transforms could not be configured: ${messageOf(err)}` }];
   }
 }
 

@@ -9,6 +9,7 @@ import { startApiServer, type RunningApiServer } from '../../src/api/server.js';
 import { atLeast, defineConfig, MASK, nonEmptyString } from '../../src/connect/config/config-def.js';
 import type { SinkConnector, SourceConnector } from '../../src/connect/plugin.js';
 import { createPluginRegistry } from '../../src/connect/registry.js';
+import { registerTransforms } from '../../src/connect/transforms/index.js';
 import { startDynalite, type RunningDynalite } from '../../src/local/dynamo.js';
 import { createLogger } from '../../src/logging.js';
 import { Store, createDynamoClient, ensureTable } from '../../src/store/index.js';
@@ -62,6 +63,7 @@ beforeAll(async () => {
   const registry = createPluginRegistry();
   registry.registerConnector({ class: SOURCE, aliases: ['test-source'], type: 'source', version: '1.2.3', create: testSource });
   registry.registerConnector({ class: SINK, type: 'sink', version: '1.2.3', create: testSink });
+  registerTransforms(registry);
   const app = createApiApp({
     store,
     registry,
@@ -213,6 +215,22 @@ describe('creating connectors', () => {
     expect(message).toMatch(/^Connector configuration is invalid and contains the following 3 error\(s\)/);
     for (const field of ['endpoint', 'poll.interval.ms', 'tasks.max']) expect(message).toContain(field);
     expect(message).not.toContain(SECRET);
+  });
+
+  it('refuses a bad transform or predicate config and bad errors.* values with a 400 naming the key', async () => {
+    const route = { transforms: 'route', 'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter', 'transforms.route.regex': '(.*)', 'transforms.route.replacement': 'copy-$1' };
+    expect(errorOf(await call('POST', '/connectors', { name: 'x', config: sourceConfig({ ...route, 'transforms.route.type': 'com.acme.NoSuchTransform' }) }), 400)).toContain('transforms.route.type');
+    expect(errorOf(await call('POST', '/connectors', { name: 'x', config: sourceConfig({ ...route, 'transforms.route.regex': undefined as unknown as string }) }), 400)).toContain('transforms.route.regex');
+    expect(errorOf(await call('POST', '/connectors', { name: 'x', config: sourceConfig({ ...route, 'transforms.route.predicate': 'nope' }) }), 400)).toContain('transforms.route.predicate');
+    expect(errorOf(await call('POST', '/connectors', { name: 'x', config: sourceConfig({ 'errors.tolerance': 'some' }) }), 400)).toContain('errors.tolerance');
+    expect(errorOf(await call('POST', '/connectors', { name: 'x', config: sourceConfig({ 'errors.retry.timeout': '-2' }) }), 400)).toContain('errors.retry.timeout');
+    expect(await store.getConnector('x')).toBeUndefined();
+    const reply = await create('with-route', sourceConfig({ ...route, 'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': 'dlq' }));
+    expect(reply.status).toBe(201);
+
+    const infos = (await call('PUT', '/connector-plugins/test-source/config/validate', { name: 'v', endpoint: 'x', transforms: 'bad', 'transforms.bad.type': 'Cast$Value', 'transforms.bad.spec': 'n:int99' })).body as { error_count: number; configs: { value: { name: string; errors: string[] } }[] };
+    expect(infos.error_count).toBe(1);
+    expect(infos.configs.find((c) => c.value.name === 'transforms.bad.spec')!.value.errors).toEqual([expect.stringContaining('transforms.bad.spec')]);
   });
 
   it("runs the plugin's own validate() once the spec is satisfied", async () => {
