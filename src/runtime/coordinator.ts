@@ -7,6 +7,9 @@
 //     autoRestart; Kafka Connect lacks it)
 //   · PAUSED / STOPPED: nothing is launched; live invocations see the target
 //     state on their next lease renewal and stop themselves.
+//   · a sink connector is never launched: its event source mappings are kept
+//     in step instead (src/runtime/sink-mappings.ts), and those of deleted
+//     sinks removed.
 // Connector configs are resolved here only to compute task configs; what is
 // stored keeps the placeholders (reverse-substituted, as Kafka Connect does).
 import { connectorBaseConfig, sinkConnectorBaseConfig } from '../connect/config/connector-config.js';
@@ -15,6 +18,7 @@ import type { PluginRegistry } from '../connect/registry.js';
 import { ConflictError } from '../connect/errors.js';
 import type { Logger } from '../logging.js';
 import type { ConnectorItem, Store, TaskItem } from '../store/index.js';
+import type { SinkMappings } from './sink-mappings.js';
 import type { WorkerEvent } from './worker.js';
 import { traceOf } from './worker.js';
 
@@ -45,6 +49,8 @@ export interface CoordinatorDeps {
   coordinatorId: string;
   env: NodeJS.ProcessEnv;
   settings: CoordinatorSettings;
+  /** The event source mappings of sink connectors; without it sinks get task configs only. */
+  sinks?: SinkMappings;
 }
 
 export interface ReconcileSummary {
@@ -68,11 +74,22 @@ export async function reconcile(deps: CoordinatorDeps): Promise<ReconcileSummary
       }
     }),
   );
+  if (deps.sinks) {
+    try {
+      await deps.sinks.prune(connectors.map((c) => c.name));
+    } catch (err) {
+      deps.logger.warn('pruning the mappings of deleted sinks failed', { err });
+    }
+  }
   return summary;
 }
 
 async function reconcileConnector(connector: ConnectorItem, deps: CoordinatorDeps, summary: ReconcileSummary): Promise<void> {
-  if (connector.targetState === 'STOPPED') return;
+  const sink = pluginTypeOf(connector, deps) === 'sink';
+  if (connector.targetState === 'STOPPED') {
+    if (sink) await deps.sinks?.sync(connector.name, connector.config, false);
+    return;
+  }
   if (connector.tasksGeneration !== connector.generation) {
     const ok = await writeTasks(connector, deps);
     if (!ok) {
@@ -91,11 +108,12 @@ async function reconcileConnector(connector: ConnectorItem, deps: CoordinatorDep
         await deps.store.setTaskState(connector.name, task.task, null, { state: 'PAUSED' });
       }
     }
+    if (sink) await deps.sinks?.sync(connector.name, connector.config, false);
     return;
   }
   if (connector.targetState !== 'RUNNING') return;
-  // A sink's batches come from its event source mapping, not from worker invocations.
-  if (pluginTypeOf(connector, deps) === 'sink') return;
+  // A sink's batches come from its event source mappings, not from worker invocations.
+  if (sink) return await reconcileSink(connector, tasks, deps, now);
 
   for (const task of tasks) {
     if (task.lease && task.lease.expiresAt > now) continue;
@@ -119,6 +137,25 @@ function restartDue(connector: ConnectorItem, task: TaskItem, deps: CoordinatorD
   const s = deps.settings;
   const delay = Math.min(s.autoRestartMaxDelayMs, s.autoRestartInitialDelayMs * 2 ** Math.min(task.restartCount, 30));
   return now >= task.updatedAt + delay;
+}
+
+/**
+ * A sink's mappings consume while its task is not FAILED: a broken target is not
+ * hammered. Auto restart clears FAILED after its backoff, and the mapping resumes.
+ */
+async function reconcileSink(connector: ConnectorItem, tasks: TaskItem[], deps: CoordinatorDeps, now: number): Promise<void> {
+  let failed = false;
+  for (const task of tasks) {
+    if (task.state !== 'FAILED') continue;
+    if (!restartDue(connector, task, deps, now)) {
+      failed = true;
+      continue;
+    }
+    const restartCount = task.restartCount + 1;
+    await deps.store.setTaskState(connector.name, task.task, null, { state: 'RESTARTING', restartCount, nextRestartAt: null });
+    deps.logger.info('auto restart of failed sink task', { connector: connector.name, task: task.task, restartCount });
+  }
+  await deps.sinks?.sync(connector.name, connector.config, !failed);
 }
 
 function pluginTypeOf(connector: ConnectorItem, deps: CoordinatorDeps): 'source' | 'sink' | undefined {

@@ -42,4 +42,5 @@ export function localWorkerId(): string {
 export const functionNames = (env: NodeJS.ProcessEnv = process.env) => ({
   worker: env.SLIPWAY_WORKER_FUNCTION ?? 'slipway-worker',
   coordinator: env.SLIPWAY_COORDINATOR_FUNCTION ?? 'slipway-coordinator',
+  sink: env.SLIPWAY_SINK_FUNCTION ?? 'slipway-sink',
 });
