@@ -22,8 +22,10 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../logging.js';
+import { FunctionAliases } from './aliases.js';
 import { ExecutionEnvironment, exitError, type Outcome } from './environment.js';
 import { LambdaApiError } from './errors.js';
+import { EventSourceMappings } from './event-source-mappings.js';
 import { matchInvokePath, readBody, sendApiError, sendInvokeResult } from './http.js';
 import type { FunctionErrorBody } from './protocol.js';
 
@@ -82,6 +84,10 @@ export interface LambdaEmulatorOptions {
   initTimeoutMs?: number;
   /** Where the environments' stdout/stderr lines go; default: as-is to this process's stderr. */
   output?: (line: string) => void;
+  /** Where aliases and event source mappings persist (aliases.json, event-source-mappings.json); none: in memory. */
+  stateDir?: string;
+  /** Backoff between retries of a batch an event source mapping failed to deliver; default 500 ms doubling to 10 s. */
+  batchRetryBackoff?: { initialMs: number; maxMs: number };
 }
 
 /** Payload limits of the Invoke API. */
@@ -117,6 +123,8 @@ export class LambdaEmulator {
   private readonly region: string;
   private readonly idleTimeoutMs: number;
   private readonly reaper: NodeJS.Timeout;
+  private readonly aliases: FunctionAliases;
+  private readonly mappings: EventSourceMappings;
   private closed = false;
 
   constructor(private readonly opts: LambdaEmulatorOptions) {
@@ -133,6 +141,24 @@ export class LambdaEmulator {
     }
     this.reaper = setInterval(() => this.reapIdle(), Math.min(1_000, Math.max(25, this.idleTimeoutMs / 4)));
     this.reaper.unref();
+    const state = (file: string) => (opts.stateDir ? path.join(opts.stateDir, file) : undefined);
+    this.aliases = new FunctionAliases(
+      { functionArn: (name) => this.functions.get(name)?.arn, functionNameOf: (raw) => parseFunctionName(raw).name },
+      this.logger,
+      state('aliases.json'),
+    );
+    // Last: persisted mappings start their pollers, which invoke functions.
+    this.mappings = new EventSourceMappings({
+      host: {
+        resolveFunction: (raw) => this.resolveQualified(raw),
+        invoke: (name, payload, qualifier) => this.invoke(name, payload, 'RequestResponse', { qualifier }),
+        region: this.region,
+        accountId: ACCOUNT_ID,
+      },
+      logger: this.logger,
+      stateFile: state('event-source-mappings.json'),
+      retryBackoff: opts.batchRetryBackoff,
+    });
   }
 
   /**
@@ -177,14 +203,29 @@ export class LambdaEmulator {
 
   /**
    * Routes Lambda API requests (POST /2015-03-31/functions/{name}/invocations,
-   * the name plain, with :qualifier, or as an ARN). Returns false for any other
-   * request, so an edge server can offer it to other services.
+   * the name plain, with :qualifier, or as an ARN; the alias operations,
+   * aliases.ts; the event-source-mapping operations, event-source-mappings.ts).
+   * Returns false for any other request, so an edge server can offer it to
+   * other services.
    */
   handle(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     const route = matchInvokePath(req);
-    if (!route) return false;
+    if (!route) return this.aliases.handle(req, res) || this.mappings.handle(req, res);
     void this.serveInvoke(req, res, route.functionName, route.qualifier);
     return true;
+  }
+
+  /**
+   * A FunctionName as an event source mapping names it, checked as Lambda does:
+   * the function exists, and its qualifier is $LATEST or an existing alias.
+   * (Invoke itself runs any qualifier as $LATEST.)
+   */
+  resolveQualified(raw: string): { name: string; qualifier?: string; arn: string } {
+    const { fn, qualifier } = this.lookup(raw, undefined);
+    if (qualifier !== undefined && qualifier !== LATEST && !this.aliases.has(fn.name, qualifier)) {
+      throw new LambdaApiError('ResourceNotFoundException', `Function not found: ${fn.arn}:${qualifier}`);
+    }
+    return { name: fn.name, ...(qualifier === undefined ? {} : { qualifier }), arn: qualifier === undefined ? fn.arn : `${fn.arn}:${qualifier}` };
   }
 
   /** Pids of live execution environments per function (tests and chaos tools use them). */
@@ -195,6 +236,8 @@ export class LambdaEmulator {
   /** Kills every environment and drops queued Event invocations; resolves when no child is left. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // The pollers stop with the environments: a batch under way fails and is not committed.
+    const pollersStopped = this.mappings.close();
     this.closed = true;
     clearInterval(this.reaper);
     for (const r of this.retryTimers) {
@@ -206,6 +249,7 @@ export class LambdaEmulator {
     for (const env of envs) env.kill();
     await Promise.all(envs.map((e) => e.exited));
     await Promise.all([...this.backgroundTasks]);
+    await pollersStopped;
   }
 
   private async serveInvoke(req: http.IncomingMessage, res: http.ServerResponse, functionName: string, qualifier: string | undefined): Promise<void> {

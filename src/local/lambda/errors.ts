@@ -13,6 +13,8 @@ export const LAMBDA_API_ERRORS = {
   ResourceNotFoundException: 404,
   InvalidRequestContentException: 400,
   InvalidParameterValueException: 400,
+  ResourceConflictException: 409,
+  ResourceInUseException: 400,
   RequestEntityTooLargeException: 413,
   TooManyRequestsException: 429,
   ServiceException: 500,
