@@ -11,25 +11,37 @@
 //
 // Success tells Lambda to commit the batch's offsets; any thrown error makes it
 // retry the whole batch (at least once, as Kafka Connect). So nothing here
-// stores offsets: the consumer group of the mapping is the offset store. As in
-// Kafka Connect (WorkerSinkTask.convertMessages), a record that cannot be
-// converted or transformed fails the batch before anything of it is put.
+// stores offsets: the consumer group of the mapping is the offset store.
+//
+// Errors (errors.* keys; the decisions are src/runtime/error-handling.ts's):
+// a record that cannot be converted or transformed fails the batch before
+// anything of it is put, as in Kafka Connect (WorkerSinkTask.convertMessages),
+// with errors.tolerance=none; with all it goes to the dead letter queue (its
+// original bytes and headers as consumed) or, without one, is skipped and
+// logged, and the rest of the batch goes on. The task gets an
+// errantRecordReporter when a DLQ is configured. Every DLQ record is
+// acknowledged before the invocation returns success, so none is lost when
+// Lambda commits the batch.
 //
 // Which connector: the mapping invokes the function through an alias made per
 // connector by sinkAliasOf (see functions/sink.ts for why).
 import { createHash } from 'node:crypto';
+import type { Kafka, Producer } from 'kafkajs';
 import type { ConfigSpec } from '../connect/config/config-def.js';
 import { resolveConfig } from '../connect/config/providers.js';
-import { createConverters, type Converters } from '../connect/converters/index.js';
-import { ConnectError, DataError, NotFoundError, RetriableError, isRetriable } from '../connect/errors.js';
-import type { SinkConnector, SinkTask, TopicPartition, TopicPartitionOffset } from '../connect/plugin.js';
+import { createConverters, JsonConverter, type Converters } from '../connect/converters/index.js';
+import { ConnectError, NotFoundError, RetriableError, isRetriable } from '../connect/errors.js';
+import type { ErrantRecordReporter, SinkConnector, SinkTask, TopicPartition, TopicPartitionOffset } from '../connect/plugin.js';
 import type { PluginRegistry } from '../connect/registry.js';
 import { sinkRecord, type Header, type SinkRecord } from '../connect/record.js';
 import { TransformChain } from '../connect/transforms/chain.js';
 import { scrubSecrets } from '../api/config-check.js';
+import { createKafka } from '../kafka/client.js';
+import { TopicCreator } from '../kafka/topics.js';
 import type { Logger } from '../logging.js';
 import type { ConnectorItem, Store, TaskItem } from '../store/index.js';
 import { parseKafkaSinkEvent, type PartitionBatch, type RawKafkaRecord } from './sink-event.js';
+import { DeadLetterQueueReporter, errorHandlingConfig, RetryWithToleranceOperator, TOLERATED, type ErrorContext, type FailedRecord, type Stage } from './error-handling.js';
 import { traceOf } from './worker.js';
 
 export interface SinkDeps {
@@ -42,6 +54,13 @@ export interface SinkDeps {
   env: NodeJS.ProcessEnv;
   /** Worker-level converter defaults (key.converter, value.converter, …). */
   workerDefaults?: Record<string, string>;
+  /**
+   * The client dead letter queue records are produced with. Default: one for
+   * the batch's bootstrapServers (no SASL/TLS), made once per warm environment.
+   */
+  kafka?: Kafka;
+  /** The invocation's remaining time (Lambda's getRemainingTimeInMillis): retries end before it does. Default: 60 s. */
+  remainingTimeMs?: () => number;
 }
 
 export interface SinkResult {
@@ -114,6 +133,7 @@ function consumes(connector: ConnectorItem, topic: string): boolean {
 
 export async function runSinkInvocation(event: unknown, connectorName: string, deps: SinkDeps): Promise<SinkResult> {
   const log = deps.logger.child({ connector: connectorName, task: SINK_TASK, workerId: deps.workerId });
+  const deadline = deps.clock() + Math.max(0, (deps.remainingTimeMs?.() ?? DEFAULT_REMAINING_MS) - RETRY_SAFETY_MS);
   const item = await deps.store.getConnector(connectorName);
   if (!item) throw new NotFoundError(`Connector ${connectorName} not found; its event source mapping should have been deleted with it`);
   // Not committing is how a sink pauses here: the mapping keeps the batch until it runs again.
@@ -125,6 +145,7 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
   let spec: ConfigSpec<unknown> | undefined;
   let task: SinkTask | undefined;
   let chain: TransformChain | undefined;
+  let dlqProducer: Promise<Producer> | undefined;
   try {
     const batch = parseKafkaSinkEvent(event);
     // Secrets are resolved here, inside the invocation that uses them, and never stored.
@@ -134,33 +155,64 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
     if (plugin.type !== 'sink') throw new ConnectError(`${plugin.class} is a source connector; only sink connectors take event source mapping batches`, { code: 'CONFIG_INVALID' });
     const connector = plugin.create() as SinkConnector;
     spec = connector.config();
+    const errors = errorHandlingConfig(config);
     const converters = createConverters(config, deps.workerDefaults ?? {}, { registry: deps.registry });
     chain = TransformChain.fromConfig(config, deps.registry);
-    const records = transformed(batch.partitions.flatMap((p) => toSinkRecords(p, converters)), chain);
+
+    let dlq: DeadLetterQueueReporter | null = null;
+    if (errors.dlqTopic !== '') {
+      const kafka = deps.kafka ?? kafkaFor(batch.bootstrapServers, deps.logger);
+      dlq = new DeadLetterQueueReporter({
+        topic: errors.dlqTopic,
+        contextHeaders: errors.dlqContextHeaders,
+        connector: connectorName,
+        task: SINK_TASK,
+        // Kafka Connect creates its DLQ topic with one partition.
+        topics: new TopicCreator(kafka.admin(), { partitions: 1, replicationFactor: errors.dlqReplicationFactor }),
+        producer: () => (dlqProducer ??= connectedProducer(kafka)),
+      });
+    }
+    const scrub = (text: string) => scrubSecrets(text, secretConfig, spec);
+    const operator = new RetryWithToleranceOperator(errors, { connector: connectorName, task: SINK_TASK, logger: log, clock: deps.clock, deadline: () => deadline, scrub, dlq });
+    const classes = { key: converterClass(deps, config, 'key.converter'), value: converterClass(deps, config, 'value.converter') };
+    const { records, rawOf } = await toSinkRecords(batch.partitions, converters, classes, chain, operator);
     const partitions: TopicPartition[] = batch.partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
     const offsets = batch.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.records[p.records.length - 1]!.offset + 1 }));
 
+    // Kafka Connect's WorkerErrantRecordReporter: a record put could not write goes to the DLQ (all) or fails the task (none).
+    const errantRecordReporter: ErrantRecordReporter | null = dlq
+      ? {
+          report: (record, error) => operator.report({ stage: 'TASK_PUT', className: plugin.class, record: failedSinkRecord(rawOf.get(record) ?? rawAt(batch.partitions, record)) }, error),
+        }
+      : null;
     task = connector.createTask();
     await task.start(config, {
       connectorName,
       taskId: SINK_TASK,
       logger: log,
       signal: new AbortController().signal,
-      errantRecordReporter: null,
+      errantRecordReporter,
       requestCommit: () => {},
     });
     await task.open?.(partitions);
-    if (records.length > 0) await task.put(records);
+    if (records.length > 0) {
+      const put = task.put.bind(task);
+      const first = records[0]!;
+      await operator.executeAsync(
+        () => ({ stage: 'TASK_PUT', className: plugin.class, record: failedSinkRecord(rawOf.get(first) ?? rawAt(batch.partitions, first)) }),
+        async () => put(records),
+      );
+    }
     if (task.preCommit) await task.preCommit(offsets);
     else await task.flush?.(offsets);
     await task.close?.(partitions);
 
     await recordRunning(connectorName, taskItem, deps, log);
-    log.info('sink batch delivered', { records: records.length, partitions: partitions.length });
+    log.info('sink batch delivered', { records: records.length, partitions: partitions.length, tolerated: operator.tolerated });
     return { connector: connectorName, records: records.length, offsets };
   } catch (err) {
     if (isRetriable(err)) {
-      log.warn('sink batch failed; Lambda retries it', { error: err instanceof Error ? err.message : String(err) });
+      log.warn('sink batch failed; Lambda retries it', { error: scrubSecrets(err instanceof Error ? err.message : String(err), secretConfig, spec) });
       throw err;
     }
     const trace = scrubSecrets(traceOf(err), secretConfig, spec);
@@ -178,6 +230,41 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
     } catch (err) {
       log.warn('task stop failed', { err });
     }
+    if (dlqProducer) await dlqProducer.then((p) => p.disconnect()).catch((err: unknown) => log.warn('dead letter queue producer disconnect failed', { err }));
+  }
+}
+
+/** Without a remaining time from Lambda, retries get this long. */
+const DEFAULT_REMAINING_MS = 60_000;
+/** Retries end this long before the invocation does: room to report, fail or return. */
+const RETRY_SAFETY_MS = 2_000;
+
+const kafkaByBootstrap = new Map<string, Kafka>();
+
+/** A client for the cluster the batch came from, reused by warm invocations. */
+function kafkaFor(bootstrapServers: string, logger: Logger): Kafka {
+  let kafka = kafkaByBootstrap.get(bootstrapServers);
+  if (!kafka) {
+    kafka = createKafka({ brokers: bootstrapServers.split(',').map((s) => s.trim()).filter(Boolean), clientId: 'slipway-sink', logger });
+    kafkaByBootstrap.set(bootstrapServers, kafka);
+  }
+  return kafka;
+}
+
+/** Idempotent, so kafkajs's own retries never write a DLQ record twice. */
+async function connectedProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
+}
+
+/** The converter's class for the DLQ context (`__connect.errors.class.name`). */
+function converterClass(deps: SinkDeps, config: Readonly<Record<string, string>>, field: 'key.converter' | 'value.converter'): string {
+  const name = config[field]?.trim() || deps.workerDefaults?.[field]?.trim() || JsonConverter.CLASS;
+  try {
+    return deps.registry.resolveConverter(name, field).class;
+  } catch {
+    return name;
   }
 }
 
@@ -193,48 +280,65 @@ async function recordRunning(connector: string, taskItem: TaskItem | undefined, 
   }
 }
 
-function toSinkRecords(batch: PartitionBatch, converters: Converters): SinkRecord[] {
-  return batch.records.map((raw) => {
-    const key = convert(converters, raw, 'key');
-    const value = convert(converters, raw, 'value');
-    const headers: Header[] = raw.headers.map((h) => ({ key: h.key, value: h.value }));
-    return sinkRecord({
-      topic: raw.topic,
-      kafkaPartition: raw.partition,
-      kafkaOffset: raw.offset,
-      timestamp: raw.timestamp < 0 ? null : raw.timestamp,
-      timestampType: raw.timestampType,
-      keySchema: key.schema,
-      key: key.value,
-      valueSchema: value.schema,
-      value: value.value,
-      headers,
-    });
-  });
+/** What the DLQ gets for a consumed record: its original bytes and headers. */
+function failedSinkRecord(raw: RawKafkaRecord): FailedRecord {
+  return { topic: raw.topic, partition: raw.partition, offset: raw.offset, bytes: () => ({ key: raw.key, value: raw.value, headers: raw.headers }) };
 }
 
-function transformed(records: SinkRecord[], chain: TransformChain): SinkRecord[] {
-  const out: SinkRecord[] = [];
-  for (const record of records) {
-    let next: SinkRecord | null;
-    try {
-      next = chain.apply(record);
-    } catch (err) {
-      throw new DataError(`Transforming the record at ${whereIs(record.topic, record.kafkaPartition, record.kafkaOffset)} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+/** The consumed record at a SinkRecord's coordinates (a task may report a copy of what it was given). */
+function rawAt(partitions: readonly PartitionBatch[], record: SinkRecord): RawKafkaRecord {
+  const raw = partitions.find((p) => p.topic === record.topic && p.partition === record.kafkaPartition)?.records.find((r) => r.offset === record.kafkaOffset);
+  if (!raw) throw new ConnectError(`The errant record reporter was given a record at topic ${record.topic} partition ${record.kafkaPartition} offset ${record.kafkaOffset}, which is not in this batch`);
+  return raw;
+}
+
+/**
+ * Converts and transforms the batch, each step under the operator: a record
+ * whose failure it tolerates is left out (it went to the DLQ); one it does
+ * not fails the batch. The synchronous path costs no promise per record.
+ */
+async function toSinkRecords(
+  partitions: readonly PartitionBatch[],
+  converters: Converters,
+  classes: { key: string; value: string },
+  chain: TransformChain,
+  operator: RetryWithToleranceOperator,
+): Promise<{ records: SinkRecord[]; rawOf: Map<SinkRecord, RawKafkaRecord> }> {
+  const records: SinkRecord[] = [];
+  const rawOf = new Map<SinkRecord, RawKafkaRecord>();
+  const transforms = chain.aliases.length > 0;
+  for (const p of partitions) {
+    for (const raw of p.records) {
+      const context = (stage: Stage, className: string) => (): ErrorContext => ({ stage, className, record: failedSinkRecord(raw) });
+      const k = operator.execute(context('KEY_CONVERTER', classes.key), () => converters.key.toConnectData(raw.topic, raw.key));
+      const key = k instanceof Promise ? await k : k;
+      if (key === TOLERATED) continue;
+      const v = operator.execute(context('VALUE_CONVERTER', classes.value), () => converters.value.toConnectData(raw.topic, raw.value));
+      const value = v instanceof Promise ? await v : v;
+      if (value === TOLERATED) continue;
+      const headers: Header[] = raw.headers.map((h) => ({ key: h.key, value: h.value }));
+      const record = sinkRecord({
+        topic: raw.topic,
+        kafkaPartition: raw.partition,
+        kafkaOffset: raw.offset,
+        timestamp: raw.timestamp < 0 ? null : raw.timestamp,
+        timestampType: raw.timestampType,
+        keySchema: key.schema,
+        key: key.value,
+        valueSchema: value.schema,
+        value: value.value,
+        headers,
+      });
+      let next: SinkRecord | null | typeof TOLERATED = record;
+      if (transforms) {
+        // The class is the failing transform's own (TransformError carries it).
+        const t = operator.execute(context('TRANSFORMATION', 'TransformChain'), () => chain.apply(record));
+        next = t instanceof Promise ? await t : t;
+      }
+      if (next === null || next === TOLERATED) continue;
+      records.push(next);
+      rawOf.set(next, raw);
     }
-    if (next) out.push(next);
   }
-  return out;
-}
-
-function whereIs(topic: string, partition: number, offset: number): string {
-  return `topic ${topic} partition ${partition} offset ${offset}`;
-}
-
-function convert(converters: Converters, raw: RawKafkaRecord, which: 'key' | 'value') {
-  try {
-    return converters[which].toConnectData(raw.topic, raw[which]);
-  } catch (err) {
-    throw new DataError(`Converting the ${which} of the record at ${whereIs(raw.topic, raw.partition, raw.offset)} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
+  return { records, rawOf };
 }

@@ -2,7 +2,9 @@
 // FileStreamSink: batches land in the file in partition order and the task is
 // RUNNING; a poison value fails the task with a trace naming where it sits
 // and writes nothing of its batch; a paused connector leaves the batch
-// uncommitted (a retriable error); the alias names the connector.
+// uncommitted (a retriable error); the alias names the connector; with
+// errors.tolerance=all and no DLQ a poison record is skipped; a retriable put
+// failure is retried within errors.retry.timeout.
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -44,6 +46,36 @@ registry.registerConnector({
         start: (config) => void (password = config['db.password'] ?? ''),
         put: () => {
           throw new Error(`database refused password ${password}`);
+        },
+        stop: () => {},
+      };
+    },
+  }),
+});
+
+// A sink whose target is busy (a RetriableError) for its first `busy.puts` puts.
+const flakySpec = defineConfig([{ name: 'busy.puts', type: 'int', default: 0, importance: 'low', doc: 'puts refused before one succeeds' }]);
+const flakyWrites: string[] = [];
+let flakyPuts = 0;
+registry.registerConnector({
+  class: 'test.FlakySinkConnector',
+  type: 'sink',
+  version: 'test',
+  create: (): SinkConnector => ({
+    type: 'sink',
+    version: () => 'test',
+    config: () => flakySpec,
+    start: () => {},
+    taskConfigs: (n) => Array.from({ length: n }, () => ({})),
+    stop: () => {},
+    createTask: () => {
+      let busy = 0;
+      return {
+        version: () => 'test',
+        start: (config) => void (busy = Number(config['busy.puts'] ?? 0)),
+        put: (records) => {
+          if (++flakyPuts <= busy) throw new RetriableError('target busy');
+          flakyWrites.push(...records.map((r) => String(r.value)));
         },
         stop: () => {},
       };
@@ -157,6 +189,43 @@ describe('runSinkInvocation', () => {
     // A FAILED task takes no batch until it is restarted: the mapping keeps it uncommitted.
     await expect(runSinkInvocation(batchOf({ 'orders-0': ['{"n": 5}'] }, 3), 'poison', deps)).rejects.toBeInstanceOf(RetriableError);
     expect(lines(file)).toEqual(['{n=1}']);
+  });
+
+  it('with errors.tolerance=all and no dead letter queue, a poison record is skipped and the rest of the batch is written', async () => {
+    const file = await fileSink('skip-poison', { 'value.converter': 'org.apache.kafka.connect.json.JsonConverter', 'value.converter.schemas.enable': 'false', 'errors.tolerance': 'all' });
+    const result = await runSinkInvocation(batchOf({ 'orders-0': ['{"n": 1}', '{"n": 2', '{"n": 3}'] }), 'skip-poison', deps);
+    expect(lines(file)).toEqual(['{n=1}', '{n=3}']);
+    expect(result).toMatchObject({ records: 2, offsets: [{ topic: 'orders', partition: 0, offset: 3 }] });
+    expect(await deps.store.getTask('skip-poison', 0)).toMatchObject({ state: 'RUNNING' });
+  });
+
+  it('a retriable put failure is retried within errors.retry.timeout; past it the task is FAILED; with the default 0 the batch is delivered again', async () => {
+    const flaky = async (name: string, extra: Record<string, string>) => {
+      const config = { name, 'connector.class': 'test.FlakySinkConnector', topics: 'orders', 'value.converter': 'StringConverter', ...extra };
+      await deps.store.createConnector(name, config);
+      await deps.store.writeTaskConfigs(name, 1, [config]);
+    };
+    flakyPuts = 0;
+    flakyWrites.length = 0;
+    await flaky('flaky-retried', { 'busy.puts': '2', 'errors.retry.timeout': '5000', 'errors.retry.delay.max.ms': '20' });
+    await runSinkInvocation(batchOf({ 'orders-0': ['x', 'y'] }), 'flaky-retried', deps);
+    expect(flakyPuts).toBe(3);
+    expect(flakyWrites).toEqual(['x', 'y']);
+
+    flakyPuts = 0;
+    await flaky('flaky-exhausted', { 'busy.puts': '1000', 'errors.retry.timeout': '100', 'errors.retry.delay.max.ms': '20' });
+    const err = await runSinkInvocation(batchOf({ 'orders-0': ['z'] }), 'flaky-exhausted', deps).catch((e: unknown) => e);
+    expect((err as ConnectError).retriable).toBe(false);
+    expect((err as Error).message).toMatch(/retried for errors.retry.timeout=100 ms\): target busy/);
+    expect(flakyPuts).toBeGreaterThan(2);
+    expect(await deps.store.getTask('flaky-exhausted', 0)).toMatchObject({ state: 'FAILED' });
+
+    flakyPuts = 0;
+    await flaky('flaky-default', { 'busy.puts': '1' });
+    await expect(runSinkInvocation(batchOf({ 'orders-0': ['w'] }), 'flaky-default', deps)).rejects.toBeInstanceOf(RetriableError);
+    expect((await deps.store.getTask('flaky-default', 0))?.state).not.toBe('FAILED');
+    await runSinkInvocation(batchOf({ 'orders-0': ['w'] }), 'flaky-default', deps);
+    expect(flakyWrites.slice(-1)).toEqual(['w']);
   });
 
   it("a put that fails marks the task FAILED with a trace that never holds the resolved secret", async () => {
