@@ -4,10 +4,12 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { handle, type APIGatewayProxyResult, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
 import { createApiApp } from '../src/api/app.js';
+import { bootstrapServers, createKafka } from '../src/kafka/client.js';
 import { createLogger } from '../src/logging.js';
 import { createAsyncInvoker } from '../src/runtime/invoker.js';
 import { createRuntimeRegistry } from '../src/runtime/plugins.js';
 import { functionNames } from '../src/runtime/settings.js';
+import { SinkGroupOffsets } from '../src/runtime/sink-offsets.js';
 import { createDynamoClient, Store, tableName } from '../src/store/index.js';
 
 export type HttpApiEvent = Extract<LambdaEvent, { rawPath: string }>;
@@ -23,6 +25,7 @@ function serveOnce(): ReturnType<typeof handle> {
     registry: createRuntimeRegistry(),
     kickCoordinator: () => kick({ source: 'api' }),
     logger,
+    sinkOffsets: new SinkGroupOffsets(createKafka({ brokers: bootstrapServers(), clientId: 'slipway-api', logger })),
   });
   return (serve = handle(app));
 }

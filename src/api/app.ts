@@ -17,6 +17,7 @@ import { maskSecrets, restoreMasked, type ConfigSpec } from '../connect/config/c
 import { BadRequestError, ConflictError, NotFoundError, errorResponse, httpStatusOf } from '../connect/errors.js';
 import { slipwayVersion, type PluginRegistry } from '../connect/registry.js';
 import type { Logger } from '../logging.js';
+import type { SinkGroupOffsets, SinkOffset } from '../runtime/sink-offsets.js';
 import type { ConnectorItem, Store, TaskItem } from '../store/index.js';
 import {
   MAX_BODY_BYTES,
@@ -45,6 +46,8 @@ export interface ApiDeps {
   clock?: () => number;
   /** Worker-level converter settings (key.converter, value.converter, …), for validation. */
   workerDefaults?: Record<string, string>;
+  /** A sink connector's offsets (its consumer groups in Kafka); without it they read as none and cannot be changed. */
+  sinkOffsets?: SinkGroupOffsets;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -325,17 +328,31 @@ export function createApiApp(deps: ApiDeps): Hono {
     }
   }
 
+  /** A sink's offsets live in Kafka, not in the table. */
+  const sinkOffsetsOf = (connector: ConnectorItem): SinkGroupOffsets | null => {
+    if (pluginOf(connector)?.plugin.type !== 'sink') return null;
+    if (!deps.sinkOffsets) throw new BadRequestError(`the offsets of sink connector ${connector.name} cannot be changed here: this REST API has no Kafka client`);
+    return deps.sinkOffsets;
+  };
+
   route('/connectors/:name/offsets', {
     GET: async (c) => {
       const connector = await load(c);
+      const sink = pluginOf(connector)?.plugin.type === 'sink' ? deps.sinkOffsets : undefined;
+      if (sink) return c.json({ offsets: await sink.read(connector.name, connector.config) });
       const offsets = await store.readOffsets(connector.name);
       return c.json({ offsets: offsets.filter((o) => o.offset !== null).map((o) => ({ partition: o.partition, offset: o.offset })) });
     },
     PATCH: async (c) => {
       const connector = await load(c);
       const entries = parseOffsetsRequest(await body(c, '{"offsets": [{"partition": {...}, "offset": {...} or null}]}'));
-      if (pluginOf(connector)?.plugin.type === 'sink') checkSinkOffsets(entries);
+      const sink = pluginOf(connector)?.plugin.type === 'sink';
+      if (sink) checkSinkOffsets(entries);
       await requireStoppedWithoutTasks(connector);
+      if (sink) {
+        await sinkOffsetsOf(connector)!.alter(connector.name, connector.config, entries as SinkOffset[]);
+        return c.json({ message: 'The offsets for this connector have been altered successfully' });
+      }
       // The connector's epoch counter is at least every epoch issued so far, so
       // these writes pass the store's fencing, and any later invocation (with a
       // larger epoch) reads them.
@@ -349,6 +366,11 @@ export function createApiApp(deps: ApiDeps): Hono {
     DELETE: async (c) => {
       const connector = await load(c);
       await requireStoppedWithoutTasks(connector);
+      const sink = sinkOffsetsOf(connector);
+      if (sink) {
+        await sink.reset(connector.name, connector.config);
+        return c.json({ message: 'The offsets for this connector have been reset successfully' });
+      }
       await store.deleteOffsets(connector.name);
       await kick();
       return c.json({ message: 'The offsets for this connector have been reset successfully' });
