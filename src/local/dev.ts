@@ -108,6 +108,9 @@ export async function startDev(opts: DevOptions): Promise<DevStack> {
       logger: logger.child({ component: 'lambda' }),
       env: functionEnv,
       baseDir: REPO_ROOT,
+      // Aliases and event source mappings (the sink path's) survive a restart on the same data dir.
+      stateDir: path.join(opts.dataDir, 'lambda'),
+      ...(broker ? { embeddedBootstrap: bootstrap } : {}),
       functions: [
         // MaximumRetryAttempts 0, as template.yaml: the coordinator decides when a task runs again.
         { name: names.worker, module: 'functions/worker.ts', handler: 'handler', timeoutMs: opts.workerTimeoutMs ?? 300_000, maxRetryAttempts: 0 },

@@ -88,6 +88,8 @@ export interface LambdaEmulatorOptions {
   stateDir?: string;
   /** Backoff between retries of a batch an event source mapping failed to deliver; default 500 ms doubling to 10 s. */
   batchRetryBackoff?: { initialMs: number; maxMs: number };
+  /** The embedded broker's bootstrap (`slipway dev`): persisted mappings that named its old address follow it to a new port. */
+  embeddedBootstrap?: string;
 }
 
 /** Payload limits of the Invoke API. */
@@ -158,6 +160,7 @@ export class LambdaEmulator {
       logger: this.logger,
       stateFile: state('event-source-mappings.json'),
       retryBackoff: opts.batchRetryBackoff,
+      embeddedBootstrap: opts.embeddedBootstrap,
     });
   }
 

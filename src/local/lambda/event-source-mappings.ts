@@ -43,6 +43,12 @@ export interface EventSourceMappingsOptions {
   /** Backoff between retries of a failed batch (tests shorten it). */
   retryBackoff?: { initialMs: number; maxMs: number };
   clock?: () => number;
+  /**
+   * The bootstrap of the embedded broker `slipway dev` runs, if it does: a
+   * restart may give that broker another port (--broker-port 0), and mappings
+   * that named its old address are moved to the new one (same data, same cluster).
+   */
+  embeddedBootstrap?: string;
 }
 
 type State = 'Creating' | 'Enabled' | 'Disabled' | 'Updating' | 'Deleting';
@@ -79,7 +85,15 @@ const CONSUMER_GROUP_ID = /^[a-zA-Z0-9-/*:_+=.@-]{1,200}$/;
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 const BOOTSTRAP_SERVER = /^[^\s:,]+:\d{1,5}$/;
 const BODY_CAP = 256 * 1024;
+/** The state file's format: changing it needs a loader for the old one. */
 const STATE_FILE_VERSION = 1;
+
+interface StateFile {
+  version: number;
+  mappings: Mapping[];
+  /** The embedded broker's address when the file was written. */
+  embeddedBootstrap?: string;
+}
 
 export class EventSourceMappings {
   private readonly mappings = new Map<string, Mapping>();
@@ -93,7 +107,12 @@ export class EventSourceMappings {
   constructor(private readonly opts: EventSourceMappingsOptions) {
     this.logger = opts.logger.child({ component: 'event-source-mappings' });
     this.clock = opts.clock ?? Date.now;
-    for (const m of this.load()) {
+    const { mappings, embeddedBootstrap } = this.load();
+    for (const m of mappings) {
+      if (opts.embeddedBootstrap && embeddedBootstrap && embeddedBootstrap !== opts.embeddedBootstrap && m.BootstrapServers.join(',') === embeddedBootstrap) {
+        this.logger.info('embedded broker moved; mapping follows it', { uuid: m.UUID, from: embeddedBootstrap, to: opts.embeddedBootstrap });
+        m.BootstrapServers = [opts.embeddedBootstrap];
+      }
       this.mappings.set(m.UUID, m);
       // A transition cut short by the last shutdown is finished now.
       if (m.State === 'Deleting') this.transition(m.UUID, () => this.remove(m.UUID));
@@ -401,12 +420,12 @@ export class EventSourceMappings {
     };
   }
 
-  private load(): Mapping[] {
+  private load(): StateFile {
     const file = this.opts.stateFile;
-    if (!file || !fs.existsSync(file)) return [];
-    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: number; mappings: Mapping[] };
+    if (!file || !fs.existsSync(file)) return { version: STATE_FILE_VERSION, mappings: [] };
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as StateFile;
     if (data.version !== STATE_FILE_VERSION) throw new Error(`${file}: unknown version ${data.version}`);
-    return data.mappings;
+    return data;
   }
 
   /** Written whole and renamed into place, so a crash leaves the old file or the new one. */
@@ -415,7 +434,8 @@ export class EventSourceMappings {
     if (!file) return;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify({ version: STATE_FILE_VERSION, mappings: [...this.mappings.values()] }, null, 2));
+    const data: StateFile = { version: STATE_FILE_VERSION, mappings: [...this.mappings.values()], ...(this.opts.embeddedBootstrap ? { embeddedBootstrap: this.opts.embeddedBootstrap } : {}) };
+    fs.writeFileSync(tmp, JSON.stringify(data, null, 2));
     fs.renameSync(tmp, file);
   }
 }
