@@ -13,6 +13,9 @@
 //                 wants a consumer group id unique among all Kafka event sources
 //                 and never changes it. An existing mapping keeps its group
 //                 when the topic count changes: recreating it would re-deliver.
+//   batch         BatchSize from Kafka Connect's consumer.override.max.poll.records,
+//                 default 500 as Kafka's max.poll.records (Lambda's own default
+//                 is 100), at most Lambda's 10,000
 //   state         Enabled while the connector is RUNNING and its task is not
 //                 FAILED; Disabled when PAUSED, STOPPED or FAILED (a broken
 //                 target is not hammered; committed offsets stay); deleted with
@@ -47,6 +50,12 @@ export interface SinkMappingsOptions {
 /** Lambda's pattern for a consumer group id: [a-zA-Z0-9-\/*:_+=.@-]{1,200}. */
 const GROUP_UNSAFE = /[^a-zA-Z0-9\-/*:_+=.@]/g;
 const GROUP_MAX = 200;
+/** Records per batch: the connector's consumer.override.max.poll.records, within Lambda's 1..10,000. */
+export function sinkBatchSize(config: Readonly<Record<string, string>>): number {
+  const n = Number(config['consumer.override.max.poll.records'] ?? 500);
+  return Number.isInteger(n) ? Math.min(10_000, Math.max(1, n)) : 500;
+}
+
 /** States in which a mapping consumes, or is about to. */
 const ENABLED_STATES = new Set(['Creating', 'Enabling', 'Enabled']);
 /** States in which no update is accepted until the transition ends. */
@@ -93,6 +102,7 @@ export class SinkMappings {
             SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: [...this.opts.bootstrapServers] } },
             SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: sinkGroupId(connector, single ? undefined : topic) },
             StartingPosition: 'TRIM_HORIZON',
+            BatchSize: sinkBatchSize(config),
             Enabled: enabled,
           }),
         );
@@ -100,9 +110,10 @@ export class SinkMappings {
         continue;
       }
       const isEnabled = ENABLED_STATES.has(mapping.State ?? '');
-      if (isEnabled !== enabled && !BUSY_STATES.has(mapping.State ?? '')) {
-        await this.opts.lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, Enabled: enabled }));
-        this.opts.logger.info(enabled ? 'event source mapping enabled' : 'event source mapping disabled', { connector, topic });
+      const batchSize = sinkBatchSize(config);
+      if ((isEnabled !== enabled || mapping.BatchSize !== batchSize) && !BUSY_STATES.has(mapping.State ?? '')) {
+        await this.opts.lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, Enabled: enabled, BatchSize: batchSize }));
+        this.opts.logger.info('event source mapping updated', { connector, topic, enabled, batchSize });
       }
     }
     for (const mapping of existing) {
