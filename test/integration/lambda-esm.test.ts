@@ -318,6 +318,20 @@ describe('Lambda emulator: event source mappings for self-managed Kafka', () => 
     await lambda.send(new DeleteEventSourceMappingCommand({ UUID: m.UUID }));
   });
 
+  it('cuts batches at 6 MB of event, whatever BatchSize allows', async () => {
+    const topic = uniqueName('big');
+    // 900 KB each (under the broker's 1 MB message limit): 1.2 MB in base64, so five fit in an event, six do not.
+    for (let i = 0; i < 12; i++) await produce(topic, [{ value: String(i % 10).repeat(900 * 1024) }]);
+    const m = await create(topic, { BatchSize: 100 });
+    await waitFor(() => (delivered(topic)[`${topic}-0`]?.length ?? 0) >= 12, { what: 'twelve big records delivered', timeoutMs: 60_000 });
+    expect(delivered(topic)[`${topic}-0`]).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    const sizes = recorded(topic).map((r) => r.offsets.length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(5);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    for (const r of recorded(topic)) expect(Buffer.byteLength(JSON.stringify(r.event))).toBeLessThanOrEqual(6 * 1024 * 1024);
+    await lambda.send(new DeleteEventSourceMappingCommand({ UUID: m.UUID }));
+  });
+
   it('commits only after success: a failing batch comes again, whole, and nothing after it is delivered or committed first', async () => {
     const topic = uniqueName('retry');
     await produce(topic, Array.from({ length: 10 }, (_, i) => ({ value: `v${i}` })));
@@ -370,12 +384,12 @@ describe('Lambda emulator: event source mappings for self-managed Kafka', () => 
     await produce(topic, [{ value: 'a' }, { value: 'b' }]);
     const m = await create(topic);
     await waitFor(() => (delivered(topic)[`${topic}-0`]?.length ?? 0) >= 2, { what: 'two records delivered' });
-    await lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, Enabled: false }));
+    expect(await lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, Enabled: false }))).toMatchObject({ State: 'Disabling' });
     await settled(m.UUID!, 'Disabled');
     await produce(topic, [{ value: 'c' }]);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(delivered(topic)[`${topic}-0`]).toEqual([0, 1]);
-    await lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, Enabled: true }));
+    expect(await lambda.send(new UpdateEventSourceMappingCommand({ UUID: m.UUID, Enabled: true }))).toMatchObject({ State: 'Enabling' });
     await settled(m.UUID!, 'Enabled');
     await waitFor(() => (delivered(topic)[`${topic}-0`]?.length ?? 0) >= 3, { what: 'the third record delivered' });
     expect(delivered(topic)[`${topic}-0`]).toEqual([0, 1, 2]);

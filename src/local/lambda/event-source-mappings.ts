@@ -8,8 +8,9 @@
 //   DELETE /2015-03-31/event-source-mappings/{UUID}   DeleteEventSourceMapping → 202
 //
 // Bodies are EventSourceMappingConfiguration objects (LastModified in epoch
-// seconds). A mapping passes Creating → Enabled | Disabled, Updating → the
-// same, Deleting → gone; each enabled mapping has one KafkaPoller.
+// seconds). A mapping passes Creating → Enabled | Disabled; Enabling,
+// Disabling or Updating → the same; Deleting → gone. Each enabled mapping has
+// one KafkaPoller.
 //
 // Why a JSON file: mappings are Lambda's state, not Slipway's (the coordinator
 // reaches them only through the Lambda API, as in AWS), so they live beside
@@ -51,7 +52,7 @@ export interface EventSourceMappingsOptions {
   embeddedBootstrap?: string;
 }
 
-type State = 'Creating' | 'Enabled' | 'Disabled' | 'Updating' | 'Deleting';
+type State = 'Creating' | 'Enabling' | 'Enabled' | 'Disabling' | 'Disabled' | 'Updating' | 'Deleting';
 
 /** A mapping as stored: the API's configuration plus what the poller needs. */
 interface Mapping {
@@ -267,7 +268,9 @@ export class EventSourceMappings {
     }
     if (body.Enabled !== undefined) next.enabled = booleanField(body.Enabled, 'Enabled');
     this.applySettings(next, body);
-    next.State = 'Updating';
+    // As Lambda: a change of Enabled alone shows as Enabling/Disabling, any other as Updating.
+    const onlyToggle = Object.keys(body).every((k) => k === 'Enabled') && next.enabled !== m.enabled;
+    next.State = onlyToggle ? (next.enabled ? 'Enabling' : 'Disabling') : 'Updating';
     next.StateTransitionReason = 'USER_INITIATED';
     next.LastModified = this.clock();
     this.mappings.set(uuid, next);
