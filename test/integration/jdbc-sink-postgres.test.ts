@@ -60,6 +60,16 @@ describe('JDBC sink into PostgreSQL', () => {
     expect(registry.resolveConnector('JdbcSink').class).toBe('io.confluent.connect.jdbc.JdbcSinkConnector');
   });
 
+  it('auto.create by several invocations at once (one per partition, as event source mappings run them) creates the table once and writes every row', async () => {
+    const config = { 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key' };
+    for (let round = 0; round < 5; round++) {
+      const topic = `race_${round}`;
+      const writers = Array.from({ length: 4 }, () => sink(config));
+      await Promise.all(writers.map((t, i) => t.put([row(topic, i * 10 + 1, 'a'), row(topic, i * 10 + 2, 'b')])));
+      expect((await rows(topic)).map((r) => r['id']).sort()).toEqual(['1', '11', '12', '2', '21', '22', '31', '32']);
+    }
+  });
+
   it('insert mode, pk.mode=none: auto.create makes the table and every record is a row', async () => {
     const task = sink({ 'auto.create': 'true' });
     await task.put([row('plain', 1, 'a', 5), row('plain', 2, 'b'), row('plain', 1, 'a again')]);

@@ -143,7 +143,13 @@ export class JdbcSinkTask implements SinkTask {
       if (shape.op === 'delete') return false;
       if (!this.#config.autoCreate) throw fail(`the table does not exist in ${describeTarget(this.#config.target)} and auto.create is false`);
       if (!shape.defs) throw fail('the table does not exist and a record without a schema cannot create it (auto.create needs key and value schemas)');
-      await db.query(this.#dialect.createTable(shape.table, shape.defs));
+      try {
+        await db.query(this.#dialect.createTable(shape.table, shape.defs));
+      } catch (err) {
+        // Another invocation (another partition's batch) created it at the same moment:
+        // PostgreSQL's CREATE TABLE IF NOT EXISTS can then fail on its catalog's unique index.
+        if ((await this.#readColumns(db, shape.table)).size === 0) throw err;
+      }
       cols = await this.#readColumns(db, shape.table);
     }
     const missing = shape.columns.filter((c) => !cols.has(this.#dialect.columnKey(c)));
@@ -156,7 +162,13 @@ export class JdbcSinkTask implements SinkTask {
       if (d.pk) throw fail(`the table has no column "${d.name}", which is part of the primary key; auto.evolve does not change primary keys`, d.name);
       if (!d.schema.optional && d.schema.defaultValue === null) throw fail(`the new field "${d.name}" is required and has no default, so it cannot be added to a table with rows; make it optional or give it a default`, d.name);
     }
-    for (const sql of this.#dialect.addColumns(shape.table, defs)) await db.query(sql);
+    try {
+      for (const sql of this.#dialect.addColumns(shape.table, defs)) await db.query(sql);
+    } catch (err) {
+      // Evolved by another invocation meanwhile ("duplicate column"): fine if every column is there now.
+      const now = await this.#readColumns(db, shape.table);
+      if (missing.some((c) => !now.has(this.#dialect.columnKey(c)))) throw err;
+    }
     await this.#readColumns(db, shape.table);
     return true;
   }
