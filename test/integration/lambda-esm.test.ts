@@ -196,13 +196,18 @@ describe('Lambda emulator: event source mappings for self-managed Kafka', () => 
     expect(byAlias.EventSourceMappings?.map((m) => m.UUID)).toContain(uuid);
     const byArn = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: created.FunctionArn }));
     expect(byArn.EventSourceMappings?.map((m) => m.UUID)).toContain(uuid);
-    const other = await create(uniqueName('api'), { Enabled: false });
+    // By ARN with the alias, and unqualified by name.
+    const other = await create(uniqueName('api'), { Enabled: false, FunctionName: created.FunctionArn });
+    expect(other.FunctionArn).toBe(created.FunctionArn);
+    const unqualified = await create(uniqueName('api'), { Enabled: false, FunctionName: FUNCTION });
+    expect(unqualified.FunctionArn).toBe(`arn:aws:lambda:us-east-1:000000000000:function:${FUNCTION}`);
+    expect((await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: `${FUNCTION}:${ALIAS}` }))).EventSourceMappings?.map((m) => m.UUID)).not.toContain(unqualified.UUID);
     const page1 = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: FUNCTION, MaxItems: 1 }));
     expect(page1.EventSourceMappings).toHaveLength(1);
     expect(page1.NextMarker).toBeDefined();
     const rest = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: FUNCTION, Marker: page1.NextMarker }));
     const all = [...page1.EventSourceMappings!, ...rest.EventSourceMappings!].map((m) => m.UUID);
-    expect(all).toEqual(expect.arrayContaining([uuid, other.UUID]));
+    expect(all).toEqual(expect.arrayContaining([uuid, other.UUID, unqualified.UUID]));
     expect(new Set(all).size).toBe(all.length);
 
     const updated = await lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: 500, MaximumBatchingWindowInSeconds: 2, DestinationConfig: { OnFailure: {} } }));
@@ -213,6 +218,7 @@ describe('Lambda emulator: event source mappings for self-managed Kafka', () => 
     expect(deleted).toMatchObject({ UUID: uuid, State: 'Deleting' });
     await waitFor(async () => (await apiError(lambda.send(new GetEventSourceMappingCommand({ UUID: uuid })))).name === 'ResourceNotFoundException', { what: 'the mapping gone' });
     await lambda.send(new DeleteEventSourceMappingCommand({ UUID: other.UUID }));
+    await lambda.send(new DeleteEventSourceMappingCommand({ UUID: unqualified.UUID }));
   });
 
   it('answers bad parameters with InvalidParameterValueException naming the field, and unknown things with ResourceNotFoundException', async () => {
@@ -230,6 +236,8 @@ describe('Lambda emulator: event source mappings for self-managed Kafka', () => 
       [{ DestinationConfig: { OnFailure: { Destination: `kafka://${topic}` } } }, 'DestinationConfig.OnFailure.Destination'],
       [{ MaximumRetryAttempts: -2 }, 'MaximumRetryAttempts'],
       [{ EventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/c/1' }, 'EventSourceArn'],
+      [{ SourceAccessConfigurations: [{ Type: 'SASL_SCRAM_512_AUTH', URI: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:s' }] }, 'SourceAccessConfigurations'],
+      [{ FunctionResponseTypes: ['ReportBatchItemFailures'] }, 'FunctionResponseTypes'],
     ];
     for (const [extra, field] of cases) {
       const err = await apiError(create(topic, extra));

@@ -160,7 +160,7 @@ export class EventSourceMappings {
     known(body, [
       'FunctionName', 'EventSourceArn', 'Enabled', 'BatchSize', 'MaximumBatchingWindowInSeconds', 'StartingPosition', 'StartingPositionTimestamp',
       'DestinationConfig', 'MaximumRetryAttempts', 'BisectBatchOnFunctionError', 'Topics', 'SelfManagedEventSource',
-      'SelfManagedKafkaEventSourceConfig', 'ProvisionedPollerConfig', 'SourceAccessConfigurations', 'Tags',
+      'SelfManagedKafkaEventSourceConfig', 'ProvisionedPollerConfig', 'SourceAccessConfigurations',
     ]);
     if (body.EventSourceArn !== undefined) {
       invalid('EventSourceArn', 'the emulator serves self-managed Kafka only: give SelfManagedEventSource.Endpoints.KAFKA_BOOTSTRAP_SERVERS instead');
@@ -291,6 +291,9 @@ export class EventSourceMappings {
 
   /** The settings Create and Update share, validated onto `m`. */
   private applySettings(m: Mapping, body: Record<string, unknown>): void {
+    if (Array.isArray(body.SourceAccessConfigurations) ? body.SourceAccessConfigurations.length > 0 : body.SourceAccessConfigurations !== undefined) {
+      invalid('SourceAccessConfigurations', 'authentication and TLS to the brokers are not emulated; the local poller connects in plaintext');
+    }
     if (body.BatchSize !== undefined) m.BatchSize = integerField(body.BatchSize, 'BatchSize', 1, MAX_BATCH_SIZE);
     if (body.MaximumBatchingWindowInSeconds !== undefined) {
       m.MaximumBatchingWindowInSeconds = integerField(body.MaximumBatchingWindowInSeconds, 'MaximumBatchingWindowInSeconds', 0, 300);
