@@ -1,7 +1,7 @@
 // One worker invocation runs one source task, from lease to release:
 //
 //   acquire lease (new epoch) → read config and offsets → task.start
-//   → loop: poll → convert → produce (idempotent, acks=all) → remember offsets
+//   → loop: poll → transforms → convert → produce (idempotent, acks=all) → remember offsets
 //           → every offset flush interval: store offsets (fenced by epoch) → task.commit
 //   → at the deadline (remaining time − safety buffer): flush, commit, start the
 //     successor invocation, release the lease.
@@ -11,18 +11,29 @@
 // lease (fenced, or near expiry unrenewed) stops the loop at once and the
 // invocation writes nothing more. A connector exception marks the task FAILED
 // with its trace; other tasks are untouched.
+//
+// Transforms and converters run under the errors.* settings
+// (src/runtime/error-handling.ts): with errors.tolerance=all a record that
+// fails them is skipped, and sent to errors.deadletterqueue.topic.name when
+// one is set. Kafka Connect has no dead letter queue for sources (users ask
+// for one); Slipway's carries the record's source partition and offset as
+// context. A record dropped by a transform or tolerated still counts as done:
+// the offsets are those of the polled batch, stored once Kafka acknowledged
+// every record of it that was produced.
 import type { Kafka, Message, Producer } from 'kafkajs';
-import { createConverters, type Converters } from '../connect/converters/index.js';
+import { createConverters, JsonConverter, type Converters } from '../connect/converters/index.js';
 import { isSecretKey, MASK } from '../connect/config/config-def.js';
 import { resolveConfig } from '../connect/config/providers.js';
 import { ConnectError, FencedError, NotFoundError } from '../connect/errors.js';
 import type { SourceConnector, SourceTask } from '../connect/plugin.js';
 import type { PluginRegistry } from '../connect/registry.js';
 import type { SourcePartition, SourceRecord } from '../connect/record.js';
+import { TransformChain } from '../connect/transforms/chain.js';
 import { createSourceProducer } from '../kafka/client.js';
 import { TopicCreator } from '../kafka/topics.js';
 import type { Logger } from '../logging.js';
 import { canonicalJson, type LeaseGrant, type Store } from '../store/index.js';
+import { DeadLetterQueueReporter, errorHandlingConfig, RetryWithToleranceOperator, TOLERATED, type ErrorContext, type FailedRecord, type RecordBytes, type Stage } from './error-handling.js';
 import { LeaseKeeper } from './lease.js';
 
 export interface WorkerEvent {
@@ -119,8 +130,17 @@ async function acquire(event: WorkerEvent, deps: WorkerDeps, deadline: number): 
   }
 }
 
+/** What turns a polled record into a Kafka message: transforms, then converters, under the errors.* settings. */
+interface Pipeline {
+  converters: Converters;
+  converterClasses: { key: string; value: string };
+  chain: TransformChain;
+  operator: RetryWithToleranceOperator;
+}
+
 class TaskRun {
   private readonly abort = new AbortController();
+  private chain: TransformChain | undefined;
   private readonly lease: LeaseKeeper;
   private readonly pending = new Map<string, { partition: SourcePartition; offset: Record<string, unknown> }>();
   private task: SourceTask | undefined;
@@ -181,10 +201,13 @@ class TaskRun {
       if (plugin.type !== 'source') throw new ConnectError(`${plugin.class} is a sink connector; sinks run from the event source mapping`, { code: 'CONFIG_INVALID' });
       const sourceTask = (this.task = (plugin.create() as SourceConnector).createTask());
       const converters = createConverters(config, this.deps.workerDefaults ?? {});
-      const topics = new TopicCreator(this.deps.kafka.admin(), {
+      const chain = (this.chain = TransformChain.fromConfig(config, this.deps.registry));
+      const admin = this.deps.kafka.admin();
+      const topics = new TopicCreator(admin, {
         partitions: Number(config['topic.creation.default.partitions'] ?? -1),
         replicationFactor: Number(config['topic.creation.default.replication.factor'] ?? -1),
       });
+      const pipeline = this.pipeline(config, converters, chain, admin);
       const stored = await store.readOffsets(connector);
       const offsets = new Map(stored.map((o) => [canonicalJson(o.partition), o.offset]));
       // Re-stamp what we resume from with our epoch: an older zombie can then no longer
@@ -208,7 +231,7 @@ class TaskRun {
       while (!this.abort.signal.aborted && !this.stopRequested && clock() < this.deadline) {
         if (clock() >= this.deadline - (this.deps.settings.handoffLeadMs ?? defaultWorkerSettings.handoffLeadMs)) await this.invokeSuccessor();
         const batch = await sourceTask.poll();
-        if (batch && batch.length > 0) await this.send(batch, converters, topics);
+        if (batch && batch.length > 0) await this.send(batch, pipeline, topics);
         if (clock() - lastFlush >= this.deps.settings.offsetFlushIntervalMs) {
           await this.commit();
           lastFlush = clock();
@@ -230,22 +253,60 @@ class TaskRun {
     }
   }
 
-  /** Converts and produces one poll's records; returns once Kafka acknowledged all of them. */
-  private async send(batch: SourceRecord[], converters: Converters, topics: TopicCreator): Promise<void> {
+  private pipeline(config: Readonly<Record<string, string>>, converters: Converters, chain: TransformChain, admin: ReturnType<Kafka['admin']>): Pipeline {
+    const { connector, task } = this.event;
+    const errors = errorHandlingConfig(config);
+    const dlq =
+      errors.dlqTopic === ''
+        ? null
+        : new DeadLetterQueueReporter({
+            topic: errors.dlqTopic,
+            contextHeaders: errors.dlqContextHeaders,
+            connector,
+            task,
+            topics: new TopicCreator(admin, { partitions: 1, replicationFactor: errors.dlqReplicationFactor }),
+            producer: async () => {
+              // Checked right before each write, as for the records themselves.
+              if (!this.lease.isValid() || !this.producer) throw new FencedError('lease lost before a dead letter queue produce');
+              return this.producer;
+            },
+          });
+    const operator = new RetryWithToleranceOperator(errors, { connector, task, logger: this.log, clock: this.deps.clock, deadline: () => this.deadline, scrub: (t) => redact(t, this.secrets), dlq });
+    const classOf = (field: 'key.converter' | 'value.converter') => config[field]?.trim() || this.deps.workerDefaults?.[field]?.trim() || JsonConverter.CLASS;
+    return { converters, converterClasses: { key: classOf('key.converter'), value: classOf('value.converter') }, chain, operator };
+  }
+
+  /** Transforms, converts and produces one poll's records; returns once Kafka acknowledged all of them. */
+  private async send(batch: SourceRecord[], pipeline: Pipeline, topics: TopicCreator): Promise<void> {
+    const { converters, converterClasses, chain, operator } = pipeline;
+    const transforms = chain.aliases.length > 0;
+    const context = (stage: Stage, className: string, record: SourceRecord) => (): ErrorContext => ({ stage, className, record: failedSourceRecord(record, converters) });
     const byTopic = new Map<string, Message[]>();
-    for (const record of batch) {
-      const message: Message = {
-        key: converters.key.fromConnectData(record.topic, record.keySchema, record.key),
-        value: converters.value.fromConnectData(record.topic, record.valueSchema, record.value),
-        headers: headersOf(record),
-      };
+    let produced = 0;
+    for (const polled of batch) {
+      let transformed: SourceRecord | null | typeof TOLERATED = polled;
+      if (transforms) {
+        // The class is the failing transform's own (TransformError carries it).
+        const t = operator.execute(context('TRANSFORMATION', 'TransformChain', polled), () => chain.apply(polled));
+        transformed = t instanceof Promise ? await t : t;
+      }
+      if (transformed === null || transformed === TOLERATED) continue;
+      const record = transformed;
+      const k = operator.execute(context('KEY_CONVERTER', converterClasses.key, record), () => converters.key.fromConnectData(record.topic, record.keySchema, record.key));
+      const key = k instanceof Promise ? await k : k;
+      if (key === TOLERATED) continue;
+      const v = operator.execute(context('VALUE_CONVERTER', converterClasses.value, record), () => converters.value.fromConnectData(record.topic, record.valueSchema, record.value));
+      const value = v instanceof Promise ? await v : v;
+      if (value === TOLERATED) continue;
+      produced++;
+      const message: Message = { key, value, headers: headersOf(record) };
       if (record.kafkaPartition != null) message.partition = record.kafkaPartition;
       if (record.timestamp != null) message.timestamp = String(record.timestamp);
       const list = byTopic.get(record.topic);
       if (list) list.push(message);
       else byTopic.set(record.topic, [message]);
     }
-    await topics.ensure(byTopic.keys());
+    if (byTopic.size > 0) await topics.ensure(byTopic.keys());
     const unseen = [...byTopic.keys()].filter((t) => !this.topicsRecorded.has(t));
     if (unseen.length > 0) {
       await this.deps.store.addConnectorTopics(this.event.connector, unseen);
@@ -259,13 +320,14 @@ class TaskRun {
       if (!this.lease.isValid()) throw new FencedError('lease lost before produce');
       await this.producer!.sendBatch({ acks: -1, topicMessages: slice });
     }
-    // The last offset per source partition, keyed once per partition object, not per record.
+    // The last offset per source partition of the polled batch (dropped and tolerated records
+    // included), keyed once per partition object, not per record.
     const lastByPartition = new Map<SourcePartition, SourceRecord>();
     for (const record of batch) lastByPartition.set(record.sourcePartition, record);
     for (const [partition, record] of lastByPartition) {
       this.pending.set(canonicalJson(partition), { partition, offset: { ...record.sourceOffset } });
     }
-    this.records += batch.length;
+    this.records += produced;
     if (this.task?.commitRecord) for (const record of batch) await this.task.commitRecord(record, null);
   }
 
@@ -349,6 +411,7 @@ class TaskRun {
   }
 
   private async cleanup(): Promise<void> {
+    this.chain?.close();
     try {
       await this.task?.stop();
     } catch (err) {
@@ -397,6 +460,33 @@ function headersOf(record: SourceRecord): Record<string, Buffer | string> | unde
     out[h.key] = Buffer.isBuffer(h.value) || typeof h.value === 'string' ? h.value : JSON.stringify(h.value);
   }
   return out;
+}
+
+/**
+ * A source record as the dead letter queue gets it: converted by the
+ * connector's converters; a key or value they cannot convert (the failure
+ * itself) as JSON, if it has a JSON form, else null.
+ */
+function failedSourceRecord(record: SourceRecord, converters: Converters): FailedRecord {
+  const bytes = (): RecordBytes => ({
+    key: bestEffort(() => converters.key.fromConnectData(record.topic, record.keySchema, record.key), record.key),
+    value: bestEffort(() => converters.value.fromConnectData(record.topic, record.valueSchema, record.value), record.value),
+    headers: Object.entries(headersOf(record) ?? {}).map(([key, value]) => ({ key, value })),
+  });
+  return { topic: record.topic, sourcePartition: record.sourcePartition, sourceOffset: record.sourceOffset, bytes };
+}
+
+function bestEffort(convert: () => Buffer | null, raw: unknown): Buffer | null {
+  try {
+    return convert();
+  } catch {
+    try {
+      const json = JSON.stringify(raw, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+      return json === undefined ? null : Buffer.from(json);
+    } catch {
+      return null;
+    }
+  }
 }
 
 function redact(text: string, secrets: readonly string[]): string {
