@@ -40,8 +40,10 @@
 import type { IHeaders, Producer } from 'kafkajs';
 import { ConfigSpec } from '../connect/config/config-def.js';
 import { connectorBaseConfig } from '../connect/config/connector-config.js';
+import { JsonConverter } from '../connect/converters/index.js';
 import { ConnectError, DataError, RetriableError, isRetriable } from '../connect/errors.js';
 import type { SourceOffset, SourcePartition } from '../connect/record.js';
+import type { PluginRegistry } from '../connect/registry.js';
 import { TransformError } from '../connect/transforms/chain.js';
 import type { TopicCreator } from '../kafka/topics.js';
 import type { Logger } from '../logging.js';
@@ -323,6 +325,16 @@ export function contextHeaders(context: ErrorContext, err: unknown, connector: s
   out.push([DLQ_HEADERS.exceptionClassName, e instanceof Error ? e.name : typeof e], [DLQ_HEADERS.exceptionMessage, scrub(messageOf(e))]);
   if (e instanceof Error && e.stack) out.push([DLQ_HEADERS.exceptionStacktrace, scrub(e.stack)]);
   return out;
+}
+
+/** A converter's class as the context names it (`__connect.errors.class.name`): the connector's, else the worker's, else JsonConverter. */
+export function converterClassName(registry: PluginRegistry, config: Readonly<Record<string, string>>, workerDefaults: Readonly<Record<string, string>>, field: 'key.converter' | 'value.converter'): string {
+  const name = config[field]?.trim() || workerDefaults[field]?.trim() || JsonConverter.CLASS;
+  try {
+    return registry.resolveConverter(name, field).class;
+  } catch {
+    return name; // as written: the converters were built from it, so this is only a label
+  }
 }
 
 /** The error the stage threw: a TransformError's cause is the transform's own. */

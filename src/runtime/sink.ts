@@ -29,7 +29,7 @@ import { createHash } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import type { ConfigSpec } from '../connect/config/config-def.js';
 import { resolveConfig } from '../connect/config/providers.js';
-import { createConverters, JsonConverter, type Converters } from '../connect/converters/index.js';
+import { createConverters, type Converters } from '../connect/converters/index.js';
 import { ConnectError, NotFoundError, RetriableError, isRetriable } from '../connect/errors.js';
 import type { ErrantRecordReporter, SinkConnector, SinkTask, TopicPartition, TopicPartitionOffset } from '../connect/plugin.js';
 import type { PluginRegistry } from '../connect/registry.js';
@@ -41,7 +41,7 @@ import { TopicCreator } from '../kafka/topics.js';
 import type { Logger } from '../logging.js';
 import type { ConnectorItem, Store, TaskItem } from '../store/index.js';
 import { parseKafkaSinkEvent, type PartitionBatch, type RawKafkaRecord } from './sink-event.js';
-import { DeadLetterQueueReporter, errorHandlingConfig, RetryWithToleranceOperator, TOLERATED, type ErrorContext, type FailedRecord, type Stage } from './error-handling.js';
+import { converterClassName, DeadLetterQueueReporter, errorHandlingConfig, RetryWithToleranceOperator, TOLERATED, type ErrorContext, type FailedRecord, type Stage } from './error-handling.js';
 import { traceOf } from './worker.js';
 
 export interface SinkDeps {
@@ -174,15 +174,16 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
     }
     const scrub = (text: string) => scrubSecrets(text, secretConfig, spec);
     const operator = new RetryWithToleranceOperator(errors, { connector: connectorName, task: SINK_TASK, logger: log, clock: deps.clock, deadline: () => deadline, scrub, dlq });
-    const classes = { key: converterClass(deps, config, 'key.converter'), value: converterClass(deps, config, 'value.converter') };
-    const { records, rawOf } = await toSinkRecords(batch.partitions, converters, classes, chain, operator);
+    const defaults = deps.workerDefaults ?? {};
+    const classes = { key: converterClassName(deps.registry, config, defaults, 'key.converter'), value: converterClassName(deps.registry, config, defaults, 'value.converter') };
+    const records = await toSinkRecords(batch.partitions, converters, classes, chain, operator);
     const partitions: TopicPartition[] = batch.partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
     const offsets = batch.partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.records[p.records.length - 1]!.offset + 1 }));
 
     // Kafka Connect's WorkerErrantRecordReporter: a record put could not write goes to the DLQ (all) or fails the task (none).
     const errantRecordReporter: ErrantRecordReporter | null = dlq
       ? {
-          report: (record, error) => operator.report({ stage: 'TASK_PUT', className: plugin.class, record: failedSinkRecord(rawOf.get(record) ?? rawAt(batch.partitions, record)) }, error),
+          report: (record, error) => operator.report({ stage: 'TASK_PUT', className: plugin.class, record: failedSinkRecord(rawAt(batch.partitions, record)) }, error),
         }
       : null;
     task = connector.createTask();
@@ -199,7 +200,7 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
       const put = task.put.bind(task);
       const first = records[0]!;
       await operator.executeAsync(
-        () => ({ stage: 'TASK_PUT', className: plugin.class, record: failedSinkRecord(rawOf.get(first) ?? rawAt(batch.partitions, first)) }),
+        () => ({ stage: 'TASK_PUT', className: plugin.class, record: failedSinkRecord(rawAt(batch.partitions, first)) }),
         async () => put(records),
       );
     }
@@ -258,16 +259,6 @@ async function connectedProducer(kafka: Kafka): Promise<Producer> {
   return producer;
 }
 
-/** The converter's class for the DLQ context (`__connect.errors.class.name`). */
-function converterClass(deps: SinkDeps, config: Readonly<Record<string, string>>, field: 'key.converter' | 'value.converter'): string {
-  const name = config[field]?.trim() || deps.workerDefaults?.[field]?.trim() || JsonConverter.CLASS;
-  try {
-    return deps.registry.resolveConverter(name, field).class;
-  } catch {
-    return name;
-  }
-}
-
 /** Written only on a change: one store write per state change, not per batch. */
 async function recordRunning(connector: string, taskItem: TaskItem | undefined, deps: SinkDeps, log: Logger): Promise<void> {
   if (taskItem?.state === 'RUNNING' && taskItem.workerId === deps.workerId && !taskItem.trace) return;
@@ -285,11 +276,32 @@ function failedSinkRecord(raw: RawKafkaRecord): FailedRecord {
   return { topic: raw.topic, partition: raw.partition, offset: raw.offset, bytes: () => ({ key: raw.key, value: raw.value, headers: raw.headers }) };
 }
 
-/** The consumed record at a SinkRecord's coordinates (a task may report a copy of what it was given). */
+/**
+ * The consumed record at a SinkRecord's coordinates, as consumed (a transform
+ * may have renamed the topic: then the record's own batch is searched by
+ * partition and offset). Each partition's records are in offset order.
+ */
 function rawAt(partitions: readonly PartitionBatch[], record: SinkRecord): RawKafkaRecord {
-  const raw = partitions.find((p) => p.topic === record.topic && p.partition === record.kafkaPartition)?.records.find((r) => r.offset === record.kafkaOffset);
-  if (!raw) throw new ConnectError(`The errant record reporter was given a record at topic ${record.topic} partition ${record.kafkaPartition} offset ${record.kafkaOffset}, which is not in this batch`);
-  return raw;
+  const candidates = partitions.filter((p) => p.partition === record.kafkaPartition);
+  const inTopic = candidates.filter((p) => p.topic === record.topic);
+  for (const p of inTopic.length > 0 ? inTopic : candidates) {
+    const raw = byOffset(p.records, record.kafkaOffset);
+    if (raw) return raw;
+  }
+  throw new ConnectError(`The errant record reporter was given a record at topic ${record.topic} partition ${record.kafkaPartition} offset ${record.kafkaOffset}, which is not in this batch`);
+}
+
+function byOffset(records: readonly RawKafkaRecord[], offset: number): RawKafkaRecord | undefined {
+  let lo = 0;
+  let hi = records.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = records[mid]!.offset;
+    if (at === offset) return records[mid];
+    if (at < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return undefined;
 }
 
 /**
@@ -303,9 +315,8 @@ async function toSinkRecords(
   classes: { key: string; value: string },
   chain: TransformChain,
   operator: RetryWithToleranceOperator,
-): Promise<{ records: SinkRecord[]; rawOf: Map<SinkRecord, RawKafkaRecord> }> {
+): Promise<SinkRecord[]> {
   const records: SinkRecord[] = [];
-  const rawOf = new Map<SinkRecord, RawKafkaRecord>();
   const transforms = chain.aliases.length > 0;
   for (const p of partitions) {
     for (const raw of p.records) {
@@ -337,8 +348,7 @@ async function toSinkRecords(
       }
       if (next === null || next === TOLERATED) continue;
       records.push(next);
-      rawOf.set(next, raw);
     }
   }
-  return { records, rawOf };
+  return records;
 }

@@ -21,7 +21,7 @@
 // the offsets are those of the polled batch, stored once Kafka acknowledged
 // every record of it that was produced.
 import type { Kafka, Message, Producer } from 'kafkajs';
-import { createConverters, JsonConverter, type Converters } from '../connect/converters/index.js';
+import { createConverters, type Converters } from '../connect/converters/index.js';
 import { isSecretKey, MASK } from '../connect/config/config-def.js';
 import { resolveConfig } from '../connect/config/providers.js';
 import { ConnectError, FencedError, NotFoundError } from '../connect/errors.js';
@@ -33,7 +33,7 @@ import { createSourceProducer } from '../kafka/client.js';
 import { TopicCreator } from '../kafka/topics.js';
 import type { Logger } from '../logging.js';
 import { canonicalJson, type LeaseGrant, type Store } from '../store/index.js';
-import { DeadLetterQueueReporter, errorHandlingConfig, RetryWithToleranceOperator, TOLERATED, type ErrorContext, type FailedRecord, type RecordBytes, type Stage } from './error-handling.js';
+import { converterClassName, DeadLetterQueueReporter, errorHandlingConfig, RetryWithToleranceOperator, TOLERATED, type ErrorContext, type FailedRecord, type RecordBytes, type Stage } from './error-handling.js';
 import { LeaseKeeper } from './lease.js';
 
 export interface WorkerEvent {
@@ -272,7 +272,7 @@ class TaskRun {
             },
           });
     const operator = new RetryWithToleranceOperator(errors, { connector, task, logger: this.log, clock: this.deps.clock, deadline: () => this.deadline, scrub: (t) => redact(t, this.secrets), dlq });
-    const classOf = (field: 'key.converter' | 'value.converter') => config[field]?.trim() || this.deps.workerDefaults?.[field]?.trim() || JsonConverter.CLASS;
+    const classOf = (field: 'key.converter' | 'value.converter') => converterClassName(this.deps.registry, config, this.deps.workerDefaults ?? {}, field);
     return { converters, converterClasses: { key: classOf('key.converter'), value: classOf('value.converter') }, chain, operator };
   }
 

@@ -6,7 +6,7 @@
 // errors.tolerance=all skips the record (to the DLQ when one is set, with its
 // source partition and offset as context); under none the task is FAILED with
 // a trace naming where the record came from.
-import { Kafka, logLevel, type IHeaders } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineConfig } from '../../src/connect/config/config-def.js';
 import { Schema } from '../../src/connect/data/schema.js';
@@ -20,6 +20,8 @@ import { runWorkerInvocation, type WorkerDeps } from '../../src/runtime/worker.j
 import { Store } from '../../src/store/index.js';
 import { startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
 import { useDynalite } from '../helpers/dynalite.js';
+import { waitFor } from '../helpers/env.js';
+import { collect, text } from '../helpers/kafkajs.js';
 
 const TABLE = 'slipway-source-transforms';
 const dynamo = useDynalite(TABLE);
@@ -119,7 +121,7 @@ interface Consumed {
   headers: Record<string, string>;
 }
 
-/** Every record of a topic (0 when it does not exist). */
+/** Every record of a topic (none when it does not exist), values and headers as text. */
 async function readTopic(topic: string): Promise<Consumed[]> {
   const admin = kafka.admin();
   await admin.connect();
@@ -127,24 +129,12 @@ async function readTopic(topic: string): Promise<Consumed[]> {
   const end = exists ? (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0) : 0;
   await admin.disconnect();
   if (end === 0) return [];
-  const out: Consumed[] = [];
   const consumer = kafka.consumer({ groupId: uniqueName('read'), maxWaitTimeInMs: 100 });
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        out.push({ value: message.value?.toString() ?? null, headers: text(message.headers ?? {}) });
-        if (out.length >= end) resolve();
-      },
-    });
-  });
+  const received = await collect(consumer, [topic]);
+  await waitFor(() => received.length >= end, { what: `${end} records in ${topic}` });
   await consumer.disconnect();
-  return out;
-}
-
-function text(headers: IHeaders): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v?.toString())]));
+  return received.map((m) => ({ value: text(m.value), headers: Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, String(v)])) }));
 }
 
 const values = (records: Consumed[]) => records.map((r) => r.value);
