@@ -26,7 +26,7 @@
 // Which connector: the mapping invokes the function through an alias made per
 // connector by sinkAliasOf (see functions/sink.ts for why).
 import { createHash } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { ConfigSpec } from '../connect/config/config-def.js';
 import { resolveConfig } from '../connect/config/providers.js';
 import { createConverters, type Converters } from '../connect/converters/index.js';
@@ -146,6 +146,7 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
   let task: SinkTask | undefined;
   let chain: TransformChain | undefined;
   let dlqProducer: Promise<Producer> | undefined;
+  let dlqAdmin: Admin | undefined;
   try {
     const batch = parseKafkaSinkEvent(event);
     // Secrets are resolved here, inside the invocation that uses them, and never stored.
@@ -168,7 +169,7 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
         connector: connectorName,
         task: SINK_TASK,
         // Kafka Connect creates its DLQ topic with one partition.
-        topics: new TopicCreator(kafka.admin(), { partitions: 1, replicationFactor: errors.dlqReplicationFactor }),
+        topics: new TopicCreator((dlqAdmin = kafka.admin()), { partitions: 1, replicationFactor: errors.dlqReplicationFactor }),
         producer: () => (dlqProducer ??= connectedProducer(kafka)),
       });
     }
@@ -231,7 +232,9 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
     } catch (err) {
       log.warn('task stop failed', { err });
     }
+    // A warm environment keeps the client, never this invocation's connections.
     if (dlqProducer) await dlqProducer.then((p) => p.disconnect()).catch((err: unknown) => log.warn('dead letter queue producer disconnect failed', { err }));
+    await dlqAdmin?.disconnect().catch((err: unknown) => log.warn('dead letter queue admin disconnect failed', { err }));
   }
 }
 

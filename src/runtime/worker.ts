@@ -20,7 +20,7 @@
 // context. A record dropped by a transform or tolerated still counts as done:
 // the offsets are those of the polled batch, stored once Kafka acknowledged
 // every record of it that was produced.
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Admin, Kafka, Message, Producer } from 'kafkajs';
 import { createConverters, type Converters } from '../connect/converters/index.js';
 import { isSecretKey, MASK } from '../connect/config/config-def.js';
 import { resolveConfig } from '../connect/config/providers.js';
@@ -141,6 +141,7 @@ interface Pipeline {
 class TaskRun {
   private readonly abort = new AbortController();
   private chain: TransformChain | undefined;
+  private admin: Admin | undefined;
   private readonly lease: LeaseKeeper;
   private readonly pending = new Map<string, { partition: SourcePartition; offset: Record<string, unknown> }>();
   private task: SourceTask | undefined;
@@ -202,7 +203,7 @@ class TaskRun {
       const sourceTask = (this.task = (plugin.create() as SourceConnector).createTask());
       const converters = createConverters(config, this.deps.workerDefaults ?? {});
       const chain = (this.chain = TransformChain.fromConfig(config, this.deps.registry));
-      const admin = this.deps.kafka.admin();
+      const admin = (this.admin = this.deps.kafka.admin());
       const topics = new TopicCreator(admin, {
         partitions: Number(config['topic.creation.default.partitions'] ?? -1),
         replicationFactor: Number(config['topic.creation.default.replication.factor'] ?? -1),
@@ -253,7 +254,7 @@ class TaskRun {
     }
   }
 
-  private pipeline(config: Readonly<Record<string, string>>, converters: Converters, chain: TransformChain, admin: ReturnType<Kafka['admin']>): Pipeline {
+  private pipeline(config: Readonly<Record<string, string>>, converters: Converters, chain: TransformChain, admin: Admin): Pipeline {
     const { connector, task } = this.event;
     const errors = errorHandlingConfig(config);
     const dlq =
@@ -418,6 +419,7 @@ class TaskRun {
       this.log.warn('task stop failed', { err });
     }
     await this.producer?.disconnect().catch((err: unknown) => this.log.warn('producer disconnect failed', { err }));
+    await this.admin?.disconnect().catch((err: unknown) => this.log.warn('admin disconnect failed', { err }));
   }
 }
 
