@@ -130,6 +130,7 @@ async function validateWith(found: ResolvedPlugin | undefined, raw: Readonly<Rec
   add(initial);
   add(converterIssues(raw, opts));
   add(transformIssues(raw, opts));
+  if (found?.plugin.type === 'sink') add(sinkDlqIssues(raw));
 
   let infos = finish(spec.validate(raw, { name, extraErrors: extra }), raw, spec);
   if (found && infos.error_count === 0) {
@@ -160,6 +161,24 @@ function transformIssues(raw: RawConfig, opts: CheckOptions): ConfigIssue[] {
   } catch (err) {
     return [{ field: 'transforms', message: `The transforms could not be configured: ${messageOf(err)}` }];
   }
+}
+
+/** As Kafka's SinkConnectorConfig: a sink may not consume its own dead letter queue (it would feed its failures back to itself). */
+function sinkDlqIssues(raw: RawConfig): ConfigIssue[] {
+  const field = 'errors.deadletterqueue.topic.name';
+  const dlq = raw[field]?.trim();
+  if (!dlq || hasPlaceholder(dlq)) return [];
+  const topics = (raw.topics ?? '').split(',').map((t) => t.trim());
+  let matches = topics.includes(dlq) ? `topics=${raw.topics}` : undefined;
+  const pattern = raw['topics.regex']?.trim();
+  if (!matches && pattern) {
+    try {
+      if (new RegExp(`^(?:${pattern})$`).test(dlq)) matches = `topics.regex=${pattern}`;
+    } catch {
+      // topics.regex's own check reports it.
+    }
+  }
+  return matches ? [{ field, message: `The DLQ topic '${dlq}' may not be included in the list of topics ('${matches}') consumed by the connector` }] : [];
 }
 
 /** The plugin's own validate() on a fresh instance; a throw is a problem with the config, never a 500. */

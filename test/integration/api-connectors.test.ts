@@ -228,6 +228,10 @@ describe('creating connectors', () => {
     const reply = await create('with-route', sourceConfig({ ...route, 'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': 'dlq' }));
     expect(reply.status).toBe(201);
 
+    // A sink may not consume its own dead letter queue (Kafka's SinkConnectorConfig).
+    expect(errorOf(await call('POST', '/connectors', { name: 'x', config: { 'connector.class': SINK, topics: 'orders,orders-dlq', 'errors.deadletterqueue.topic.name': 'orders-dlq' } }), 400)).toContain("The DLQ topic 'orders-dlq' may not be included in the list of topics");
+    expect(errorOf(await call('POST', '/connectors', { name: 'x', config: { 'connector.class': SINK, 'topics.regex': 'orders.*', 'errors.deadletterqueue.topic.name': 'orders-dlq' } }), 400)).toContain('errors.deadletterqueue.topic.name');
+
     const infos = (await call('PUT', '/connector-plugins/test-source/config/validate', { name: 'v', endpoint: 'x', transforms: 'bad', 'transforms.bad.type': 'Cast$Value', 'transforms.bad.spec': 'n:int99' })).body as { error_count: number; configs: { value: { name: string; errors: string[] } }[] };
     expect(infos.error_count).toBe(1);
     expect(infos.configs.find((c) => c.value.name === 'transforms.bad.spec')!.value.errors).toEqual([expect.stringContaining('transforms.bad.spec')]);
