@@ -199,11 +199,9 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
     await task.open?.(partitions);
     if (records.length > 0) {
       const put = task.put.bind(task);
-      const first = records[0]!;
-      await operator.executeAsync(
-        () => ({ stage: 'TASK_PUT', className: plugin.class, record: failedSinkRecord(rawAt(batch.partitions, first)) }),
-        async () => put(records),
-      );
+      // put takes the whole batch: its failure is placed at the batch's first record.
+      const first = batch.partitions[0]!.records[0]!;
+      await operator.executeAsync(() => ({ stage: 'TASK_PUT', className: plugin.class, record: failedSinkRecord(first) }), async () => put(records));
     }
     if (task.preCommit) await task.preCommit(offsets);
     else await task.flush?.(offsets);
