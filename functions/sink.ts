@@ -12,6 +12,7 @@
 // connector would not scale to zero as cheaply (aliases cost nothing).
 // Invoked unqualified (`slipway invoke sink`), the one sink connector
 // consuming the batch's topics is taken.
+import { bootstrapServers, createKafka } from '../src/kafka/client.js';
 import { createLogger, logLevelFrom } from '../src/logging.js';
 import { createRuntimeRegistry } from '../src/runtime/plugins.js';
 import { localWorkerId } from '../src/runtime/settings.js';
@@ -31,12 +32,15 @@ function depsOnce(): SinkDeps {
     logger: createLogger('sink', { level: logLevelFrom() }),
     workerId: localWorkerId(),
     env: process.env,
+    // The cluster Slipway is configured for (auth included), for dead letter queues.
+    kafka: createKafka({ brokers: bootstrapServers(), clientId: 'slipway-sink', logger: createLogger('sink', { level: logLevelFrom() }) }),
   });
 }
 
-export async function handler(event: unknown, context: { invokedFunctionArn: string }): Promise<SinkResult> {
+export async function handler(event: unknown, context: { invokedFunctionArn: string; getRemainingTimeInMillis(): number }): Promise<SinkResult> {
   if (!isKafkaSinkEvent(event)) throw new Error(`sink event must be an aws:kafka or SelfManagedKafka batch, got ${JSON.stringify(event)?.slice(0, 200)}`);
   const d = depsOnce();
   const connector = await sinkConnectorFor(context.invokedFunctionArn, topicsOfBatch(event), d);
-  return runSinkInvocation(event, connector, d);
+  // Retries within errors.retry.timeout stop before the function's own deadline.
+  return runSinkInvocation(event, connector, { ...d, remainingTimeMs: () => context.getRemainingTimeInMillis() });
 }
