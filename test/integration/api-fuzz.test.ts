@@ -13,6 +13,7 @@ import { createPluginRegistry } from '../../src/connect/registry.js';
 import { startDynalite, type RunningDynalite } from '../../src/local/dynamo.js';
 import { createLogger } from '../../src/logging.js';
 import { Store, createDynamoClient, ensureTable } from '../../src/store/index.js';
+import { prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.API_FUZZ_SEED ?? 20261121);
 const REQUESTS = 3000;
@@ -41,18 +42,6 @@ function fuzzSource(): SourceConnector {
     createTask: () => {
       throw new Error('not run');
     },
-  };
-}
-
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

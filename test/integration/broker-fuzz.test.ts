@@ -15,6 +15,7 @@ import { startBroker, type Broker } from '../../src/local/broker/index.js';
 import { Cleanup, uniqueName } from '../helpers/broker.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { createKafka } from '../helpers/kafkajs.js';
+import { prng } from '../helpers/prng.js';
 import { ApiKey, Enc, RawKafkaClient, apiVersions, consumerSubscription, encodeRecordBatch, type ApiVersionRange } from '../helpers/raw-kafka.js';
 
 const SEED = process.env.SLIPWAY_FUZZ_SEED ? Number(process.env.SLIPWAY_FUZZ_SEED) : crypto.randomInt(2 ** 31);
@@ -33,16 +34,9 @@ const UNSUPPORTED_VERSION = 35;
 
 console.log(`broker-fuzz seed ${SEED} (replay: SLIPWAY_FUZZ_SEED=${SEED} npm test -- test/integration/broker-fuzz.test.ts)`);
 
-/** mulberry32: small, fast, good enough to pick mutations reproducibly. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The fuzz's picks, all drawn from one seeded mulberry32 (test/helpers/prng.ts). */
+function fuzzRng(seed: number) {
+  const next = prng(seed);
   return {
     next,
     int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
@@ -50,7 +44,7 @@ function prng(seed: number) {
     bytes: (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(next() * 256))),
   };
 }
-type Rng = ReturnType<typeof prng>;
+type Rng = ReturnType<typeof fuzzRng>;
 
 // ---------------------------------------------------------------------------
 // Frames: int32 size, header v1 (api_key, api_version, correlation_id,
@@ -535,7 +529,7 @@ describe(`broker fuzz (seed ${SEED})`, () => {
   });
 
   it('keeps serving well-behaved clients while bad frames rain on it', async () => {
-    const rng = prng(SEED);
+    const rng = fuzzRng(SEED);
     const totals = { answered: 0, closed: 0, silent: 0 };
     for (let burst = 0; burst < BURSTS; burst++) {
       const cases = Array.from({ length: CASES_PER_BURST }, () => makeCase(rng, advertised));
