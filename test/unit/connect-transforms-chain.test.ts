@@ -4,11 +4,9 @@ import { defineConfig } from '../../src/connect/config/config-def.js';
 import { ConfigError, DataError, isRetriable } from '../../src/connect/errors.js';
 import { sinkRecord, type ConnectRecord, type SinkRecord } from '../../src/connect/record.js';
 import { createPluginRegistry } from '../../src/connect/registry.js';
-import { registerTransforms, TransformChain, TransformError, validateTransforms } from '../../src/connect/transforms/index.js';
+import { TransformChain, TransformError, validateTransforms } from '../../src/connect/transforms/index.js';
 import { parseLiteral } from '../../src/connect/transforms/headers.js';
-
-const registry = createPluginRegistry();
-registerTransforms(registry);
+import { registry } from '../helpers/transforms.js';
 
 const record = (init: Partial<SinkRecord> = {}): SinkRecord => sinkRecord({ topic: 'orders', kafkaPartition: 0, kafkaOffset: 9, timestampType: 'CREATE_TIME', timestamp: Date.UTC(2025, 0, 2), key: 'k', value: { id: 1, secret: 's' }, ...init });
 

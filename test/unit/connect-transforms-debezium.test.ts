@@ -5,18 +5,11 @@ import { Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
 import type { Transformation } from '../../src/connect/plugin.js';
 import { sinkRecord, sourceRecord, type ConnectRecord } from '../../src/connect/record.js';
 import { JsonConverter } from '../../src/connect/converters/json.js';
-import { createPluginRegistry } from '../../src/connect/registry.js';
-import { registerTransforms, TransformChain } from '../../src/connect/transforms/index.js';
+import { TransformChain } from '../../src/connect/transforms/index.js';
 import { envelopeSchema, makeEnvelope, makeHeartbeatValue, HEARTBEAT_VALUE_SCHEMA, makeSource, type Op } from '../../src/connectors/mysql-cdc/envelope.js';
+import { registry, transform } from '../helpers/transforms.js';
 
-const registry = createPluginRegistry();
-registerTransforms(registry);
-
-function unwrap(config: Record<string, string> = {}): Transformation {
-  const t = registry.resolveTransform('io.debezium.transforms.ExtractNewRecordState', 'transforms.unwrap.type').create();
-  t.configure(config);
-  return t;
-}
+const unwrap = (config: Record<string, string> = {}): Transformation => transform('io.debezium.transforms.ExtractNewRecordState', config, 'transforms.unwrap.type');
 
 const rowSchema = SchemaBuilder.struct().name('shop.inventory.customers.Value').field('id', Schema.INT32_SCHEMA).field('email', Schema.OPTIONAL_STRING_SCHEMA).field('region', Schema.OPTIONAL_STRING_SCHEMA).optional().build();
 const keySchema = SchemaBuilder.struct().name('shop.inventory.customers.Key').field('id', Schema.INT32_SCHEMA).build();

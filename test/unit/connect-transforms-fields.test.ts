@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectTimestamp, Decimal, Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
 import { ConfigError, DataError } from '../../src/connect/errors.js';
-import type { Transformation } from '../../src/connect/plugin.js';
 import { sinkRecord, sourceRecord, type ConnectRecord } from '../../src/connect/record.js';
-import { createPluginRegistry } from '../../src/connect/registry.js';
-import { registerTransforms } from '../../src/connect/transforms/index.js';
-
-const registry = createPluginRegistry();
-registerTransforms(registry);
-
-function transform(name: string, config: Record<string, string> = {}): Transformation {
-  const t = registry.resolveTransform(name, 'transforms.t.type').create();
-  t.configure(config);
-  return t;
-}
+import { transform } from '../helpers/transforms.js';
 
 const rowSchema = SchemaBuilder.struct().name('shop.Value').field('id', Schema.INT32_SCHEMA).field('name', Schema.OPTIONAL_STRING_SCHEMA).field('price', Schema.FLOAT64_SCHEMA).build();
 const row = () => Struct.from(rowSchema, { id: 7, name: 'lamp', price: 19.5 });

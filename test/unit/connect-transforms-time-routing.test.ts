@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectDate, ConnectTime, ConnectTimestamp, Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
 import { ConfigError, DataError } from '../../src/connect/errors.js';
-import type { Transformation } from '../../src/connect/plugin.js';
 import { sourceRecord, type ConnectRecord } from '../../src/connect/record.js';
-import { createPluginRegistry } from '../../src/connect/registry.js';
-import { registerTransforms } from '../../src/connect/transforms/index.js';
 import { JavaDateFormat } from '../../src/connect/transforms/java-date.js';
 import { parseJavaReplacement } from '../../src/connect/transforms/routers.js';
-
-const registry = createPluginRegistry();
-registerTransforms(registry);
-
-function transform(name: string, config: Record<string, string> = {}): Transformation {
-  const t = registry.resolveTransform(name, 'transforms.t.type').create();
-  t.configure(config);
-  return t;
-}
+import { transform } from '../helpers/transforms.js';
 
 const record = (init: Partial<ConnectRecord>): ConnectRecord => sourceRecord({ topic: 'orders', key: null, value: null, sourcePartition: {}, sourceOffset: {}, ...init });
 // 2024-12-30T13:05:09.042Z: a Monday whose week-based year is already 2025.
