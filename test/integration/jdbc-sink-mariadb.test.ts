@@ -3,13 +3,15 @@
 // a user with a password and a database of its own, written through
 // JdbcSinkTask as the runtime drives it (start → put … → stop), read back with
 // mysql2 as text. The same behaviours as jdbc-sink-postgres.test.ts, with
-// MySQL's types and limits.
+// MySQL's types and limits; the scenarios both share are registered by
+// test/helpers/jdbc-sink-suite.ts.
 import mysql from 'mysql2/promise';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectDate, ConnectTime, ConnectTimestamp, Decimal, Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
 import { ConnectError, DataError } from '../../src/connect/errors.js';
-import { sinkRecord, type SinkRecord } from '../../src/connect/record.js';
+import type { SinkRecord } from '../../src/connect/record.js';
 import { JdbcSinkConnector, JdbcSinkTask } from '../../src/connectors/jdbc/index.js';
+import { jdbcSinkScenarios, key, rec, row, useJdbcSink } from '../helpers/jdbc-sink-suite.js';
 import { useTestMariaDb } from '../helpers/mariadb.js';
 
 const mariadb = useTestMariaDb();
@@ -18,6 +20,7 @@ const PASSWORD = 'sink-test-secret';
 const DATABASE = 'sinkdb';
 let reader: mysql.Connection;
 let url: string;
+const { sink, tasks } = useJdbcSink(() => ({ jdbcUrl: url, user: USER, password: PASSWORD }));
 
 beforeAll(async () => {
   const { db } = mariadb();
@@ -42,38 +45,6 @@ async function query<T = Record<string, unknown>>(sql: string, params: unknown[]
   return result as T[];
 }
 
-const tasks: JdbcSinkTask[] = [];
-afterEach(async () => {
-  for (const t of tasks.splice(0)) await t.stop();
-});
-
-function sink(config: Record<string, string>): JdbcSinkTask {
-  const task = new JdbcSinkTask('test');
-  task.start({ 'connection.url': url, 'connection.user': USER, 'connection.password': PASSWORD, ...config });
-  tasks.push(task);
-  return task;
-}
-
-let offset = 0;
-function rec(topic: string, key: unknown, value: unknown, opts: { keySchema?: Schema | null; valueSchema?: Schema | null; partition?: number } = {}): SinkRecord {
-  return sinkRecord({
-    topic,
-    kafkaPartition: opts.partition ?? 0,
-    kafkaOffset: offset++,
-    key,
-    keySchema: opts.keySchema ?? (key instanceof Struct ? key.schema : null),
-    value,
-    valueSchema: opts.valueSchema ?? (value instanceof Struct ? value.schema : null),
-    timestampType: 'CREATE_TIME',
-  });
-}
-
-const KEY = SchemaBuilder.struct().name('Key').field('id', Schema.INT32_SCHEMA).build();
-const VALUE = SchemaBuilder.struct().name('Value').field('id', Schema.INT32_SCHEMA).field('name', Schema.STRING_SCHEMA).field('qty', Schema.OPTIONAL_INT64_SCHEMA).build();
-const key = (id: number) => Struct.from(KEY, { id });
-const value = (id: number, name: string, qty: number | null = null) => Struct.from(VALUE, { id, name, qty });
-const row = (topic: string, id: number, name: string, qty: number | null = null) => rec(topic, key(id), value(id, name, qty));
-
 /** Every row of a table, each value as text (bytes as hex, JSON columns, which mysql2 parses, as JSON again), ordered by the first column. */
 async function rows(table: string, orderBy = 1): Promise<Array<Record<string, string | null>>> {
   const got = await query<Record<string, unknown>>(`SELECT * FROM \`${table.replaceAll('`', '``')}\` ORDER BY ${orderBy}`);
@@ -81,56 +52,7 @@ async function rows(table: string, orderBy = 1): Promise<Array<Record<string, st
 }
 
 describe('JDBC sink into MariaDB', () => {
-  it('insert mode, pk.mode=none: auto.create makes the table and every record is a row', async () => {
-    const task = sink({ 'auto.create': 'true' });
-    await task.put([row('plain', 1, 'a', 5), row('plain', 2, 'b'), row('plain', 1, 'a again')]);
-    expect(await rows('plain', 2)).toEqual([
-      { id: '1', name: 'a', qty: '5' },
-      { id: '1', name: 'a again', qty: null },
-      { id: '2', name: 'b', qty: null },
-    ]);
-    const pk = await query("SELECT 1 FROM information_schema.table_constraints WHERE table_schema = DATABASE() AND table_name = 'plain' AND constraint_type = 'PRIMARY KEY'");
-    expect(pk).toEqual([]);
-  });
-
-  it('upsert with pk.mode=record_key: the primary key is the key, an update wins, and redelivering the same batch changes nothing', async () => {
-    const task = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key' });
-    const batch = [row('upserts', 1, 'one'), row('upserts', 2, 'two'), row('upserts', 1, 'one, updated', 7)];
-    await task.put(batch);
-    await task.put(batch);
-    await task.put(batch.slice(0, 2).concat(batch.slice(2)));
-    expect(await rows('upserts')).toEqual([
-      { id: '1', name: 'one, updated', qty: '7' },
-      { id: '2', name: 'two', qty: null },
-    ]);
-    const pk = await query<{ column_name: string }>("SELECT k.column_name FROM information_schema.key_column_usage k WHERE k.table_schema = DATABASE() AND k.table_name = 'upserts'");
-    expect(pk.map((p) => p.column_name ?? (p as Record<string, string>)['COLUMN_NAME'])).toEqual(['id']);
-  });
-
-  it('pk.mode=kafka: topic, partition and offset are the key, so redelivery under upsert is harmless', async () => {
-    const task = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'kafka' });
-    const batch = [rec('kafkapk', null, value(1, 'x'), { partition: 3 }), rec('kafkapk', null, value(2, 'y'), { partition: 3 })];
-    await task.put(batch);
-    await task.put(batch);
-    const got = await rows('kafkapk', 3);
-    expect(got).toEqual(batch.map((b) => ({ __connect_topic: 'kafkapk', __connect_partition: '3', __connect_offset: String(b.kafkaOffset), id: String((b.value as Struct).get('id')), name: (b.value as Struct).get('name'), qty: null })));
-  });
-
-  it('pk.mode=record_value with pk.fields and fields.whitelist', async () => {
-    const task = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_value', 'pk.fields': 'id', 'fields.whitelist': 'name' });
-    await task.put([rec('byvalue', null, value(1, 'a', 10)), rec('byvalue', null, value(1, 'b', 11))]);
-    expect(await rows('byvalue')).toEqual([{ id: '1', name: 'b' }]);
-  });
-
-  it('pk.mode=record_key with a primitive key: one column, pk.fields naming it or __connect_key', async () => {
-    const task = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key' });
-    const v = SchemaBuilder.struct().field('note', Schema.STRING_SCHEMA).build();
-    await task.put([rec('primkey', 'k1', Struct.from(v, { note: 'n1' }), { keySchema: Schema.STRING_SCHEMA }), rec('primkey', 'k1', Struct.from(v, { note: 'n2' }), { keySchema: Schema.STRING_SCHEMA })]);
-    expect(await rows('primkey')).toEqual([{ __connect_key: 'k1', note: 'n2' }]);
-    const named = sink({ 'auto.create': 'true', 'pk.mode': 'record_key', 'pk.fields': 'code', 'table.name.format': 'primkey_named' });
-    await named.put([rec('t', 42, Struct.from(v, { note: 'x' }), { keySchema: Schema.INT64_SCHEMA })]);
-    expect(await rows('primkey_named')).toEqual([{ code: '42', note: 'x' }]);
-  });
+  jdbcSinkScenarios({ sink, rows, query, schemaScope: (column) => `${column} = DATABASE() AND `, json: { type: 'json', text: '{"y":1}' } });
 
   it('batch.size and the bind-parameter limit split a put into several statements of one transaction', async () => {
     const small = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'batch.size': '2' });
@@ -141,27 +63,6 @@ describe('JDBC sink into MariaDB', () => {
     await big.put(many);
     await big.put(many);
     expect(await query('SELECT count(*) AS n, CAST(sum(qty) AS CHAR) AS s FROM many')).toEqual([{ n: '30000', s: String((29_999 * 30_000) / 2) }]);
-  });
-
-  it('update mode changes existing rows only', async () => {
-    await sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key' }).put([row('updates', 1, 'one'), row('updates', 2, 'two')]);
-    const task = sink({ 'insert.mode': 'update', 'pk.mode': 'record_key' });
-    await task.put([row('updates', 2, 'TWO', 2), row('updates', 3, 'three')]);
-    expect(await rows('updates')).toEqual([
-      { id: '1', name: 'one', qty: null },
-      { id: '2', name: 'TWO', qty: '2' },
-    ]);
-  });
-
-  it('tombstones delete with delete.enabled, in record order with the writes around them; skipped without it; nothing to do for a table that does not exist', async () => {
-    const task = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'delete.enabled': 'true', 'table.name.format': 'deletes' });
-    await task.put([row('d', 1, 'one'), row('d', 2, 'two'), row('d', 3, 'three')]);
-    await task.put([rec('d', key(1), null, { valueSchema: VALUE }), rec('d', key(3), null), row('d', 3, 'three again'), rec('d', key(2), null), rec('d', key(9), null)]);
-    expect(await rows('deletes')).toEqual([{ id: '3', name: 'three again', qty: null }]);
-    const keep = sink({ 'insert.mode': 'upsert', 'pk.mode': 'record_key', 'table.name.format': 'deletes' });
-    await keep.put([rec('d', key(3), null)]);
-    expect(await rows('deletes')).toHaveLength(1);
-    await task.put([rec('never_created', key(1), null)]);
   });
 
   it('auto.evolve adds a nullable column for a new optional field; a new required field without default is an error naming it', async () => {
@@ -271,27 +172,6 @@ describe('JDBC sink into MariaDB', () => {
     expect(types.map((t) => `${t.c} ${t.t}`)).toEqual(['amount decimal(10,2)', 'at datetime(3)', 'dbz_micro_time time(6)', 'dbz_zoned datetime(6)', 'price decimal(65,4)']);
   });
 
-  it('one transaction per put: a record the server refuses mid-batch leaves nothing of the batch, and the error names it', async () => {
-    const task = sink({ 'auto.create': 'true', 'pk.mode': 'record_key' });
-    await task.put([row('atomic', 5, 'existing')]);
-    const bad = row('atomic', 5, 'duplicate key');
-    const err = await task.put([row('atomic', 1, 'a'), row('atomic', 2, 'b'), bad, row('atomic', 3, 'c')]).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DataError);
-    expect((err as Error).message).toContain(`topic "atomic" partition 0 offset ${bad.kafkaOffset}`);
-    expect((err as ConnectError).retriable).toBe(false);
-    expect(await rows('atomic')).toEqual([{ id: '5', name: 'existing', qty: null }]);
-    await task.put([row('atomic', 1, 'a')]);
-    expect(await rows('atomic')).toHaveLength(2);
-  });
-
-  it('a batch over several tables is one transaction too', async () => {
-    const task = sink({ 'auto.create': 'true', 'pk.mode': 'record_key' });
-    await task.put([row('multi_a', 1, 'a'), row('multi_b', 1, 'b')]);
-    const err = await task.put([row('multi_a', 2, 'a2'), row('multi_b', 1, 'dup')]).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DataError);
-    expect(await rows('multi_a')).toHaveLength(1);
-  });
-
   it('with a dead letter queue (errantRecordReporter), a record the server refuses is reported and the rest of the batch is written', async () => {
     const reported: number[] = [];
     const task = new JdbcSinkTask('test');
@@ -345,14 +225,6 @@ describe('JDBC sink into MariaDB', () => {
     await expect(bare.put([rec('bad;name', null, Struct.from(s('id'), { id: 1 }))])).rejects.toThrow(/"bad;name" cannot be written unquoted \(quote.sql.identifiers=never\)/);
     await bare.put([rec('plain_name', null, Struct.from(s('id'), { id: 1 }))]);
     expect(await rows('plain_name')).toEqual([{ id: '1' }]);
-  });
-
-  it('schemaless values are written to an existing table, and refused with a clear error when the table would have to be created', async () => {
-    await query('CREATE TABLE loose (id int PRIMARY KEY, name text, tags json)');
-    const task = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_value', 'pk.fields': 'id' });
-    await task.put([rec('loose', null, { id: 1, name: 'a', tags: ['x'] }), rec('loose', null, { id: 1, name: 'b', tags: { y: 1 } })]);
-    expect(await rows('loose')).toEqual([{ id: '1', name: 'b', tags: '{"y":1}' }]);
-    await expect(task.put([rec('loose_missing', null, { id: 1 })])).rejects.toThrow(/a record without a schema cannot create it/);
   });
 
   it('a wrong password is a clear, non-retriable error without the password; an unreachable server is retriable', async () => {
