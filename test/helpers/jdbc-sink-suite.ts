@@ -4,7 +4,7 @@
 // scenarios whose assertions hold for every dialect. What differs between
 // dialects is a parameter here or stays in the test file.
 import { afterEach, expect, it } from 'vitest';
-import { Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
+import { ConnectDate, ConnectTime, ConnectTimestamp, Decimal, Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
 import { ConnectError, DataError } from '../../src/connect/errors.js';
 import { sinkRecord, type SinkRecord } from '../../src/connect/record.js';
 import { JdbcSinkTask } from '../../src/connectors/jdbc/index.js';
@@ -72,10 +72,19 @@ export interface JdbcSinkScenarios {
   schemaScope: (column: string) => string;
   /** The column type for JSON in a table the test creates, and how a row's {"y":1} in it reads back as text. */
   json: { type: string; text: string };
+  /** Whether the dialect's run also checks that a new required field with a default is added with that default. */
+  evolve: { requiredWithDefault: boolean };
+  /**
+   * The type round-trip: how the values whose text differs by dialect read
+   * back; longTime, where a TIME holds more than a day, is what a MicroTime of
+   * 25 hours reads back as; columns is SQL giving column names (c) and types (t)
+   * of table types, and what they must be.
+   */
+  types: { text: { flag: string; raw: string; dbz_zoned: string; doc: string }; longTime?: string; columns: { sql: string; expected: string[] } };
 }
 
-/** Registers the scenarios every dialect shares: insert, upsert and update modes, the pk modes, tombstones, transactions, schemaless values. */
-export function jdbcSinkScenarios({ sink, rows, query, schemaScope, json }: JdbcSinkScenarios): void {
+/** Registers the scenarios every dialect shares: insert, upsert and update modes, the pk modes, tombstones, auto.evolve, the type round-trip, transactions, schemaless values. */
+export function jdbcSinkScenarios({ sink, rows, query, schemaScope, json, evolve, types }: JdbcSinkScenarios): void {
   it('insert mode, pk.mode=none: auto.create makes the table and every record is a row', async () => {
     const task = sink({ 'auto.create': 'true' });
     await task.put([row('plain', 1, 'a', 5), row('plain', 2, 'b'), row('plain', 1, 'a again')]);
@@ -147,6 +156,119 @@ export function jdbcSinkScenarios({ sink, rows, query, schemaScope, json }: Jdbc
     await keep.put([rec('d', key(3), null)]);
     expect(await rows('deletes')).toHaveLength(1);
     await task.put([rec('never_created', key(1), null)]);
+  });
+
+  it('auto.evolve adds a nullable column for a new optional field; a new required field without default is an error naming it', async () => {
+    const task = sink({ 'auto.create': 'true', 'auto.evolve': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key' });
+    await task.put([row('evolving', 1, 'one')]);
+    const v2 = SchemaBuilder.struct().field('id', Schema.INT32_SCHEMA).field('name', Schema.STRING_SCHEMA).field('color', Schema.OPTIONAL_STRING_SCHEMA).build();
+    await task.put([rec('evolving', key(2), Struct.from(v2, { id: 2, name: 'two', color: 'red' }))]);
+    expect(await rows('evolving')).toEqual([
+      { id: '1', name: 'one', qty: null, color: null },
+      { id: '2', name: 'two', qty: null, color: 'red' },
+    ]);
+    if (evolve.requiredWithDefault) {
+      const withDefault = SchemaBuilder.struct().field('id', Schema.INT32_SCHEMA).field('name', Schema.STRING_SCHEMA).field('rank', SchemaBuilder.int32().defaultValue(9).build()).build();
+      await task.put([rec('evolving', key(4), Struct.from(withDefault, { id: 4, name: 'four' }))]);
+      expect((await rows('evolving')).at(-1)).toEqual({ id: '4', name: 'four', qty: null, color: null, rank: '9' });
+    }
+    const v3 = SchemaBuilder.struct().field('id', Schema.INT32_SCHEMA).field('weight', Schema.INT32_SCHEMA).build();
+    const err = await task.put([rec('evolving', key(3), Struct.from(v3, { id: 3, weight: 1 }))]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toMatch(/"weight" is required and has no default/);
+    expect((err as Error).message).toMatch(/topic "evolving" partition 0 offset \d+/);
+    const fixed = sink({ 'insert.mode': 'upsert', 'pk.mode': 'record_key' });
+    const err2 = await fixed.put([rec('evolving', key(3), Struct.from(SchemaBuilder.struct().field('id', Schema.INT32_SCHEMA).field('size', Schema.OPTIONAL_INT32_SCHEMA).build(), { id: 3, size: 1 }))]).catch((e: unknown) => e);
+    expect((err2 as Error).message).toMatch(/no column "size" and auto.evolve is false/);
+  });
+
+  it('every mapped type round-trips: Connect primitives, Decimal, Date, Time, Timestamp and the Debezium time and Json types', async () => {
+    const named = (b: SchemaBuilder, name: string) => b.name(name).optional().build();
+    const builder = SchemaBuilder.struct()
+      .field('id', Schema.INT32_SCHEMA)
+      .field('i8', Schema.OPTIONAL_INT8_SCHEMA)
+      .field('i16', Schema.OPTIONAL_INT16_SCHEMA)
+      .field('i64', Schema.OPTIONAL_INT64_SCHEMA)
+      .field('f32', Schema.OPTIONAL_FLOAT32_SCHEMA)
+      .field('f64', Schema.OPTIONAL_FLOAT64_SCHEMA)
+      .field('flag', Schema.OPTIONAL_BOOLEAN_SCHEMA)
+      .field('text', Schema.OPTIONAL_STRING_SCHEMA)
+      .field('raw', Schema.OPTIONAL_BYTES_SCHEMA)
+      .field('price', Decimal.builder(4).optional().build())
+      .field('amount', Decimal.builder(2, 10).optional().build())
+      .field('day', ConnectDate.builder().optional().build())
+      .field('clock', ConnectTime.builder().optional().build())
+      .field('at', ConnectTimestamp.builder().optional().build())
+      .field('dbz_date', named(SchemaBuilder.int32(), 'io.debezium.time.Date'))
+      .field('dbz_time', named(SchemaBuilder.int32(), 'io.debezium.time.Time'))
+      .field('dbz_micro_time', named(SchemaBuilder.int64(), 'io.debezium.time.MicroTime'));
+    if (types.longTime !== undefined) builder.field('long_time', named(SchemaBuilder.int64(), 'io.debezium.time.MicroTime'));
+    const schema = builder
+      .field('dbz_nano_time', named(SchemaBuilder.int64(), 'io.debezium.time.NanoTime'))
+      .field('dbz_ts', named(SchemaBuilder.int64(), 'io.debezium.time.Timestamp'))
+      .field('dbz_micro_ts', named(SchemaBuilder.int64(), 'io.debezium.time.MicroTimestamp'))
+      .field('dbz_nano_ts', named(SchemaBuilder.int64(), 'io.debezium.time.NanoTimestamp'))
+      .field('dbz_zoned', named(SchemaBuilder.string(), 'io.debezium.time.ZonedTimestamp'))
+      .field('doc', named(SchemaBuilder.string(), 'io.debezium.data.Json'))
+      .build();
+    const full = Struct.from(schema, {
+      id: 1,
+      i8: -128,
+      i16: 32767,
+      i64: 9007199254740993n,
+      f32: 1.5,
+      f64: 3.141592653589793,
+      flag: true,
+      text: 'héllo ✓ \'"`;',
+      raw: Buffer.from([0, 1, 255]),
+      price: Decimal.parse('-12345.6789'),
+      amount: Decimal.parse('99999999.99'),
+      day: new Date(Date.UTC(2024, 1, 29)),
+      clock: new Date(Date.UTC(1970, 0, 1, 13, 45, 30, 123)),
+      at: new Date(Date.UTC(1969, 11, 31, 23, 59, 58, 765)),
+      dbz_date: 19782,
+      dbz_time: 45_296_789,
+      dbz_micro_time: 45_296_789_123,
+      ...(types.longTime !== undefined ? { long_time: 90_000_000_001 } : {}),
+      dbz_nano_time: 45_296_789_123_456,
+      dbz_ts: 1_700_000_000_123,
+      dbz_micro_ts: 1_700_000_000_123_456,
+      dbz_nano_ts: 1_700_000_000_123_456_789n,
+      dbz_zoned: '2024-03-01T10:00:00.123456+02:00',
+      doc: '{"a":[1,2],"b":"x"}',
+    });
+    const task = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_value', 'pk.fields': 'id' });
+    await task.put([rec('types', null, full), rec('types', null, Struct.from(schema, { id: 2 }))]);
+    const [got, empty] = await rows('types');
+    expect(got).toEqual({
+      id: '1',
+      i8: '-128',
+      i16: '32767',
+      i64: '9007199254740993',
+      f32: '1.5',
+      f64: '3.141592653589793',
+      flag: types.text.flag,
+      text: 'héllo ✓ \'"`;',
+      raw: types.text.raw,
+      price: '-12345.6789',
+      amount: '99999999.99',
+      day: '2024-02-29',
+      clock: '13:45:30.123',
+      at: '1969-12-31 23:59:58.765',
+      dbz_date: '2024-02-29',
+      dbz_time: '12:34:56.789',
+      dbz_micro_time: '12:34:56.789123',
+      ...(types.longTime !== undefined ? { long_time: types.longTime } : {}),
+      dbz_nano_time: '12:34:56.789123',
+      dbz_ts: '2023-11-14 22:13:20.123',
+      dbz_micro_ts: '2023-11-14 22:13:20.123456',
+      dbz_nano_ts: '2023-11-14 22:13:20.123456',
+      dbz_zoned: types.text.dbz_zoned,
+      doc: types.text.doc,
+    });
+    expect(Object.entries(empty!).filter(([k, v]) => k !== 'id' && v !== null)).toEqual([]);
+    const columns = await query<{ c: string; t: string }>(types.columns.sql);
+    expect(columns.map((t) => `${t.c} ${t.t}`)).toEqual(types.columns.expected);
   });
 
   it('one transaction per put: a record the server refuses mid-batch leaves nothing of the batch, and the error names it', async () => {

@@ -4,8 +4,8 @@
 // it shares with jdbc-sink-mariadb.test.ts are registered by
 // test/helpers/jdbc-sink-suite.ts.
 import { describe, expect, it } from 'vitest';
-import { ConnectDate, ConnectTime, ConnectTimestamp, Decimal, Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
-import { ConfigError, ConnectError, DataError } from '../../src/connect/errors.js';
+import { Schema, SchemaBuilder, Struct } from '../../src/connect/data/index.js';
+import { ConfigError, ConnectError } from '../../src/connect/errors.js';
 import type { SinkRecord } from '../../src/connect/record.js';
 import { createPluginRegistry } from '../../src/connect/registry.js';
 import { maskSecrets } from '../../src/connect/config/config-def.js';
@@ -26,7 +26,21 @@ async function rows(table: string, orderBy = 1): Promise<Array<Record<string, st
 }
 
 describe('JDBC sink into PostgreSQL', () => {
-  jdbcSinkScenarios({ sink, rows, query, schemaScope: () => '', json: { type: 'jsonb', text: '{"y": 1}' } });
+  jdbcSinkScenarios({
+    sink,
+    rows,
+    query,
+    schemaScope: () => '',
+    json: { type: 'jsonb', text: '{"y": 1}' },
+    evolve: { requiredWithDefault: true },
+    types: {
+      text: { flag: 'true', raw: '\\x0001ff', dbz_zoned: '2024-03-01 08:00:00.123456+00', doc: '{"a": [1, 2], "b": "x"}' },
+      columns: {
+        sql: "SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = 'types' AND column_name IN ('price', 'amount', 'dbz_zoned', 'doc', 'at')  ORDER BY 1",
+        expected: ['amount numeric', 'at timestamp without time zone', 'dbz_zoned timestamp with time zone', 'doc jsonb', 'price numeric'],
+      },
+    },
+  });
 
   it('is registered under its Confluent class name and JdbcSink', () => {
     const registry = createPluginRegistry();
@@ -53,113 +67,6 @@ describe('JDBC sink into PostgreSQL', () => {
     const many = Array.from({ length: 30_000 }, (_, i) => row('many', i, `n${i}`, i));
     await big.put(many);
     expect(await postgres().query('SELECT count(*)::int AS n, sum(qty)::text AS s FROM many')).toEqual([{ n: 30_000, s: String((29_999 * 30_000) / 2) }]);
-  });
-
-  it('auto.evolve adds a nullable column for a new optional field; a new required field without default is an error naming it', async () => {
-    const task = sink({ 'auto.create': 'true', 'auto.evolve': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_key' });
-    await task.put([row('evolving', 1, 'one')]);
-    const v2 = SchemaBuilder.struct().field('id', Schema.INT32_SCHEMA).field('name', Schema.STRING_SCHEMA).field('color', Schema.OPTIONAL_STRING_SCHEMA).build();
-    await task.put([rec('evolving', key(2), Struct.from(v2, { id: 2, name: 'two', color: 'red' }))]);
-    expect(await rows('evolving')).toEqual([
-      { id: '1', name: 'one', qty: null, color: null },
-      { id: '2', name: 'two', qty: null, color: 'red' },
-    ]);
-    const withDefault = SchemaBuilder.struct().field('id', Schema.INT32_SCHEMA).field('name', Schema.STRING_SCHEMA).field('rank', SchemaBuilder.int32().defaultValue(9).build()).build();
-    await task.put([rec('evolving', key(4), Struct.from(withDefault, { id: 4, name: 'four' }))]);
-    expect((await rows('evolving')).at(-1)).toEqual({ id: '4', name: 'four', qty: null, color: null, rank: '9' });
-    const v3 = SchemaBuilder.struct().field('id', Schema.INT32_SCHEMA).field('weight', Schema.INT32_SCHEMA).build();
-    const err = await task.put([rec('evolving', key(3), Struct.from(v3, { id: 3, weight: 1 }))]).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DataError);
-    expect((err as Error).message).toMatch(/"weight" is required and has no default/);
-    expect((err as Error).message).toMatch(/topic "evolving" partition 0 offset \d+/);
-    const fixed = sink({ 'insert.mode': 'upsert', 'pk.mode': 'record_key' });
-    const err2 = await fixed.put([rec('evolving', key(3), Struct.from(SchemaBuilder.struct().field('id', Schema.INT32_SCHEMA).field('size', Schema.OPTIONAL_INT32_SCHEMA).build(), { id: 3, size: 1 }))]).catch((e: unknown) => e);
-    expect((err2 as Error).message).toMatch(/no column "size" and auto.evolve is false/);
-  });
-
-  it('every mapped type round-trips: Connect primitives, Decimal, Date, Time, Timestamp and the Debezium time and Json types', async () => {
-    const named = (b: SchemaBuilder, name: string) => b.name(name).optional().build();
-    const schema = SchemaBuilder.struct()
-      .field('id', Schema.INT32_SCHEMA)
-      .field('i8', Schema.OPTIONAL_INT8_SCHEMA)
-      .field('i16', Schema.OPTIONAL_INT16_SCHEMA)
-      .field('i64', Schema.OPTIONAL_INT64_SCHEMA)
-      .field('f32', Schema.OPTIONAL_FLOAT32_SCHEMA)
-      .field('f64', Schema.OPTIONAL_FLOAT64_SCHEMA)
-      .field('flag', Schema.OPTIONAL_BOOLEAN_SCHEMA)
-      .field('text', Schema.OPTIONAL_STRING_SCHEMA)
-      .field('raw', Schema.OPTIONAL_BYTES_SCHEMA)
-      .field('price', Decimal.builder(4).optional().build())
-      .field('amount', Decimal.builder(2, 10).optional().build())
-      .field('day', ConnectDate.builder().optional().build())
-      .field('clock', ConnectTime.builder().optional().build())
-      .field('at', ConnectTimestamp.builder().optional().build())
-      .field('dbz_date', named(SchemaBuilder.int32(), 'io.debezium.time.Date'))
-      .field('dbz_time', named(SchemaBuilder.int32(), 'io.debezium.time.Time'))
-      .field('dbz_micro_time', named(SchemaBuilder.int64(), 'io.debezium.time.MicroTime'))
-      .field('dbz_nano_time', named(SchemaBuilder.int64(), 'io.debezium.time.NanoTime'))
-      .field('dbz_ts', named(SchemaBuilder.int64(), 'io.debezium.time.Timestamp'))
-      .field('dbz_micro_ts', named(SchemaBuilder.int64(), 'io.debezium.time.MicroTimestamp'))
-      .field('dbz_nano_ts', named(SchemaBuilder.int64(), 'io.debezium.time.NanoTimestamp'))
-      .field('dbz_zoned', named(SchemaBuilder.string(), 'io.debezium.time.ZonedTimestamp'))
-      .field('doc', named(SchemaBuilder.string(), 'io.debezium.data.Json'))
-      .build();
-    const full = Struct.from(schema, {
-      id: 1,
-      i8: -128,
-      i16: 32767,
-      i64: 9007199254740993n,
-      f32: 1.5,
-      f64: 3.141592653589793,
-      flag: true,
-      text: 'héllo ✓ \'"`;',
-      raw: Buffer.from([0, 1, 255]),
-      price: Decimal.parse('-12345.6789'),
-      amount: Decimal.parse('99999999.99'),
-      day: new Date(Date.UTC(2024, 1, 29)),
-      clock: new Date(Date.UTC(1970, 0, 1, 13, 45, 30, 123)),
-      at: new Date(Date.UTC(1969, 11, 31, 23, 59, 58, 765)),
-      dbz_date: 19782,
-      dbz_time: 45_296_789,
-      dbz_micro_time: 45_296_789_123,
-      dbz_nano_time: 45_296_789_123_456,
-      dbz_ts: 1_700_000_000_123,
-      dbz_micro_ts: 1_700_000_000_123_456,
-      dbz_nano_ts: 1_700_000_000_123_456_789n,
-      dbz_zoned: '2024-03-01T10:00:00.123456+02:00',
-      doc: '{"a":[1,2],"b":"x"}',
-    });
-    const task = sink({ 'auto.create': 'true', 'insert.mode': 'upsert', 'pk.mode': 'record_value', 'pk.fields': 'id' });
-    await task.put([rec('types', null, full), rec('types', null, Struct.from(schema, { id: 2 }))]);
-    const [got, empty] = await rows('types');
-    expect(got).toEqual({
-      id: '1',
-      i8: '-128',
-      i16: '32767',
-      i64: '9007199254740993',
-      f32: '1.5',
-      f64: '3.141592653589793',
-      flag: 'true',
-      text: 'héllo ✓ \'"`;',
-      raw: '\\x0001ff',
-      price: '-12345.6789',
-      amount: '99999999.99',
-      day: '2024-02-29',
-      clock: '13:45:30.123',
-      at: '1969-12-31 23:59:58.765',
-      dbz_date: '2024-02-29',
-      dbz_time: '12:34:56.789',
-      dbz_micro_time: '12:34:56.789123',
-      dbz_nano_time: '12:34:56.789123',
-      dbz_ts: '2023-11-14 22:13:20.123',
-      dbz_micro_ts: '2023-11-14 22:13:20.123456',
-      dbz_nano_ts: '2023-11-14 22:13:20.123456',
-      dbz_zoned: '2024-03-01 08:00:00.123456+00',
-      doc: '{"a": [1, 2], "b": "x"}',
-    });
-    expect(Object.entries(empty!).filter(([k, v]) => k !== 'id' && v !== null)).toEqual([]);
-    const types = await postgres().query<{ column_name: string; data_type: string }>("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'types' AND column_name IN ('price', 'amount', 'dbz_zoned', 'doc', 'at')  ORDER BY 1");
-    expect(types.map((t) => `${t.column_name} ${t.data_type}`)).toEqual(['amount numeric', 'at timestamp without time zone', 'dbz_zoned timestamp with time zone', 'doc jsonb', 'price numeric']);
   });
 
   it('with a dead letter queue (errantRecordReporter), a bad record and one the server refuses are reported and the rest of the batch is written', async () => {
