@@ -44,3 +44,6 @@ export const functionNames = (env: NodeJS.ProcessEnv = process.env) => ({
   coordinator: env.SLIPWAY_COORDINATOR_FUNCTION ?? 'slipway-coordinator',
   sink: env.SLIPWAY_SINK_FUNCTION ?? 'slipway-sink',
 });
+
+/** The MSK cluster the bootstrap servers belong to, if any ('' or unset: a self-managed cluster). */
+export const mskClusterArn = (env: NodeJS.ProcessEnv = process.env): string | undefined => env.SLIPWAY_MSK_CLUSTER_ARN?.trim() || undefined;

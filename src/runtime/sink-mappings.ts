@@ -30,6 +30,7 @@ import {
   ListAliasesCommand,
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
+  type CreateEventSourceMappingCommandInput,
   type EventSourceMappingConfiguration,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
@@ -42,6 +43,8 @@ export interface SinkMappingsOptions {
   functionName: string;
   /** The Kafka cluster the mappings consume from (the one Slipway's sources produce to). */
   bootstrapServers: readonly string[];
+  /** When that cluster is Amazon MSK: its ARN, and the mappings are MSK ones (events aws:kafka). */
+  mskClusterArn?: string;
   /** The cluster's topics, for topics.regex. */
   listTopics(): Promise<string[]>;
   logger: Logger;
@@ -99,8 +102,7 @@ export class SinkMappings {
           new CreateEventSourceMappingCommand({
             FunctionName: target,
             Topics: [topic],
-            SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: [...this.opts.bootstrapServers] } },
-            SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: sinkGroupId(connector, single ? undefined : topic) },
+            ...this.source(sinkGroupId(connector, single ? undefined : topic)),
             StartingPosition: 'TRIM_HORIZON',
             BatchSize: sinkBatchSize(config),
             Enabled: enabled,
@@ -141,6 +143,12 @@ export class SinkMappings {
       await this.opts.lambda.send(new DeleteAliasCommand({ FunctionName: this.opts.functionName, Name: alias }));
       this.opts.logger.info('sink alias and mappings deleted', { alias });
     }
+  }
+
+  /** An MSK cluster by its ARN, or a self-managed one by its bootstrap servers. */
+  private source(groupId: string): Partial<CreateEventSourceMappingCommandInput> {
+    if (this.opts.mskClusterArn) return { EventSourceArn: this.opts.mskClusterArn, AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: groupId } };
+    return { SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: [...this.opts.bootstrapServers] } }, SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: groupId } };
   }
 
   private async ensureAlias(alias: string, connector: string): Promise<void> {

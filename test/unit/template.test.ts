@@ -178,6 +178,7 @@ describe('template.yaml', () => {
       SLIPWAY_WORKER_FUNCTION: { getter: /\bfunctionNames\(\)\.worker\b/, value: (r) => (r === fn('WorkerFunction') ? fn('WorkerFunction').Properties.FunctionName : { Ref: 'WorkerFunction' }) },
       SLIPWAY_COORDINATOR_FUNCTION: { getter: /\bfunctionNames\(\)\.coordinator\b/, value: () => ({ Ref: 'CoordinatorFunction' }) },
       SLIPWAY_SINK_FUNCTION: { getter: /\bfunctionNames\(\)\.sink\b/, value: () => ({ Ref: 'SinkFunction' }) },
+      SLIPWAY_MSK_CLUSTER_ARN: { getter: /\bmskClusterArn\(\)/, value: () => ({ Ref: 'MskClusterArn' }) },
     };
     /** Read with a default that is right everywhere. */
     const optional = new Set(['SLIPWAY_LOG_LEVEL']);
