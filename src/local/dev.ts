@@ -10,8 +10,10 @@ import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { createApiApp } from '../api/app.js';
 import { startApiServer } from '../api/server.js';
+import { createKafka } from '../kafka/client.js';
 import type { Logger } from '../logging.js';
 import { createRuntimeRegistry } from '../runtime/plugins.js';
+import { SinkGroupOffsets } from '../runtime/sink-offsets.js';
 import { createDynamoClient, ensureTable, Store, tableName } from '../store/index.js';
 import { startBroker, type Broker } from './broker/index.js';
 import { dynaliteRequestHandler, type DynaliteRequestHandler } from './dynamo.js';
@@ -138,7 +140,14 @@ export async function startDev(opts: DevOptions): Promise<DevStack> {
     // The API's kick does not wait for the pass: it only asks for one.
     const kick = async () => void schedule.kick();
 
-    const app = createApiApp({ store, registry: createRuntimeRegistry(), kickCoordinator: kick, logger: logger.child({ component: 'api' }) });
+    const app = createApiApp({
+      store,
+      registry: createRuntimeRegistry(),
+      kickCoordinator: kick,
+      logger: logger.child({ component: 'api' }),
+      // A sink's offsets are its consumer groups' in the stack's Kafka, as functions/api.ts reads them.
+      sinkOffsets: new SinkGroupOffsets(createKafka({ brokers: bootstrap.split(','), clientId: 'slipway-api', logger: logger.child({ component: 'api' }) })),
+    });
     const api = await startApiServer({ app, port: opts.port });
     closers.push(() => api.close());
 
