@@ -66,8 +66,11 @@ describe('connector lifecycle through slipway dev', () => {
       { what: 'connector and task PAUSED' },
     );
     writer.stopAppending();
-    // The worker stopped itself: it committed what it had sent and released its lease.
-    expect((await dev.task('pausing'))!.lease).toBeUndefined();
+    // The worker stopped itself: it committed what it had sent and released its lease
+    // (it writes PAUSED first, then releases: the release may trail the status).
+    await waitFor(async () => (await dev.task('pausing'))!.lease === undefined, { what: 'the lease released', timeoutMs: 10_000 });
+    // Its log line comes through the function's stderr pipe, which may trail the store write it follows.
+    await waitFor(() => dev.logs.find('worker', 'task stopped', { workerId: running.owner, connector: 'pausing' }).length > 0, { what: "the worker's 'task stopped' line", timeoutMs: 10_000 });
     expect(dev.logs.find('worker', 'task stopped', { workerId: running.owner, connector: 'pausing' })).toHaveLength(1);
     const committed = (await dev.fileOffset('pausing'))!.position;
     const sentBeforePause = writer.lines.filter((l) => l.end <= committed).map((l) => l.text);
