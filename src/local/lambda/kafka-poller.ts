@@ -97,6 +97,18 @@ function eventHeaders(headers: IHeaders | undefined): Array<Record<string, numbe
   return out;
 }
 
+/**
+ * At least the record's JSON size, counted without serialising it: the event is
+ * serialised once, when sent. Base64 needs no escaping; a header name may (×6),
+ * a signed byte takes at most 5 characters; 160 covers field names, numbers and
+ * punctuation.
+ */
+function recordBytes(r: KafkaEventRecord): number {
+  let n = 160 + Buffer.byteLength(r.topic) * 6 + (r.key?.length ?? 4) + (r.value?.length ?? 4);
+  for (const header of r.headers) for (const [name, bytes] of Object.entries(header)) n += 8 + Buffer.byteLength(name) * 6 + bytes.length * 5;
+  return n;
+}
+
 /** The SelfManagedKafka event of one partition's batch. */
 export function selfManagedKafkaEvent(bootstrapServers: string[], records: KafkaEventRecord[]): string {
   const first = records[0]!;
@@ -172,7 +184,7 @@ export class KafkaPoller {
     for (const message of batch.messages) {
       if ((message as KafkaMessage & { isControlRecord?: boolean }).isControlRecord) continue;
       const record = eventRecord(batch.topic, batch.partition, message);
-      const size = Buffer.byteLength(JSON.stringify(record)) + 1;
+      const size = recordBytes(record) + 1;
       if (current.length > 0 && (current.length >= this.config.batchSize || bytes + size > MAX_EVENT_BYTES)) {
         if (!(await flush())) return;
       }
