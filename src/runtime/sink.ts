@@ -4,8 +4,9 @@
 //   parse the batch → load the connector (missing: fail; not RUNNING: retriable)
 //   → resolve its config → converters (key/value toConnectData with the record's
 //   topic, headers kept) → SinkRecords → transforms (null: dropped) → SinkTask
-//   start → open → put(all, each partition in offset order) → preCommit/flush
-//   → close → stop
+//   (started, or kept warm from an earlier invocation: src/runtime/sink-tasks.ts)
+//   → open → put(all, each partition in offset order) → preCommit/flush
+//   → close → (stop, unless kept)
 //   → task status RUNNING; a non-retriable error marks it FAILED with the
 //     (secret-free) trace.
 //
@@ -42,6 +43,7 @@ import type { Logger } from '../logging.js';
 import type { ConnectorItem, Store, TaskItem } from '../store/index.js';
 import { parseKafkaSinkEvent, type PartitionBatch, type RawKafkaRecord } from './sink-event.js';
 import { converterClassName, DeadLetterQueueReporter, errorHandlingConfig, RetryWithToleranceOperator, TOLERATED, type ErrorContext, type FailedRecord, type Stage } from './error-handling.js';
+import { configFingerprint, type SinkTaskCache, type WarmSinkTask } from './sink-tasks.js';
 import { traceOf } from './worker.js';
 
 export interface SinkDeps {
@@ -61,6 +63,8 @@ export interface SinkDeps {
   kafka?: Kafka;
   /** The invocation's remaining time (Lambda's getRemainingTimeInMillis): retries end before it does. Default: 60 s. */
   remainingTimeMs?: () => number;
+  /** Started tasks kept between invocations of a warm environment; without it, each invocation starts and stops its own. */
+  tasks?: SinkTaskCache;
 }
 
 export interface SinkResult {
@@ -104,12 +108,21 @@ export function aliasOfFunctionArn(arn: string): string | undefined {
  * one sink connector whose topics take every topic of the batch, if there is
  * exactly one. NotFoundError otherwise, naming what was looked for.
  */
-export async function sinkConnectorFor(invokedFunctionArn: string, topics: readonly string[], deps: Pick<SinkDeps, 'store' | 'registry'>): Promise<string> {
-  const connectors = await deps.store.listConnectors();
+export async function sinkConnectorFor(
+  invokedFunctionArn: string,
+  topics: readonly string[],
+  deps: Pick<SinkDeps, 'store' | 'registry'>,
+  /** alias → connector, kept by a warm environment: an alias is a function of the name, so an entry never goes wrong (a deleted connector is then not found by runSinkInvocation). */
+  aliases?: Map<string, string>,
+): Promise<string> {
   const alias = aliasOfFunctionArn(invokedFunctionArn);
+  const known = alias === undefined ? undefined : aliases?.get(alias);
+  if (known !== undefined) return known;
+  const connectors = await deps.store.listConnectors();
   if (alias !== undefined) {
     const found = connectors.find((c) => sinkAliasOf(c.name) === alias);
     if (!found) throw new NotFoundError(`No connector has the sink alias ${alias} (of ${invokedFunctionArn}); was it deleted?`);
+    aliases?.set(alias, found.name);
     return found.name;
   }
   const candidates = connectors.filter((c) => deps.registry.findConnector(c.config['connector.class'] ?? '')?.type === 'sink' && topics.every((t) => consumes(c, t)));
@@ -134,16 +147,17 @@ function consumes(connector: ConnectorItem, topic: string): boolean {
 export async function runSinkInvocation(event: unknown, connectorName: string, deps: SinkDeps): Promise<SinkResult> {
   const log = deps.logger.child({ connector: connectorName, task: SINK_TASK, workerId: deps.workerId });
   const deadline = deps.clock() + Math.max(0, (deps.remainingTimeMs?.() ?? DEFAULT_REMAINING_MS) - RETRY_SAFETY_MS);
-  const item = await deps.store.getConnector(connectorName);
+  const [item, taskItem] = await Promise.all([deps.store.getConnector(connectorName), deps.store.getTask(connectorName, SINK_TASK)]);
   if (!item) throw new NotFoundError(`Connector ${connectorName} not found; its event source mapping should have been deleted with it`);
   // Not committing is how a sink pauses here: the mapping keeps the batch until it runs again.
   if (item.targetState !== 'RUNNING') throw new RetriableError(`Connector ${connectorName} is ${item.targetState}; the batch is left uncommitted`);
-  const taskItem = await deps.store.getTask(connectorName, SINK_TASK);
   if (taskItem?.state === 'FAILED') throw new RetriableError(`Connector ${connectorName} task ${SINK_TASK} is FAILED; the batch is left uncommitted until it is restarted`);
 
   let secretConfig: Record<string, string> = {};
   let spec: ConfigSpec<unknown> | undefined;
   let task: SinkTask | undefined;
+  let warm: WarmSinkTask | undefined;
+  let kept = false;
   let chain: TransformChain | undefined;
   let dlqProducer: Promise<Producer> | undefined;
   let dlqAdmin: Admin | undefined;
@@ -187,15 +201,24 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
           report: (record, error) => operator.report({ stage: 'TASK_PUT', className: plugin.class, record: failedSinkRecord(rawAt(batch.partitions, record)) }, error),
         }
       : null;
-    task = connector.createTask();
-    await task.start(config, {
-      connectorName,
-      taskId: SINK_TASK,
-      logger: log,
-      signal: new AbortController().signal,
-      errantRecordReporter,
-      requestCommit: () => {},
-    });
+    const fingerprint = configFingerprint(config);
+    warm = await deps.tasks?.take(connectorName, fingerprint, deps.clock());
+    if (!warm) {
+      const fresh: WarmSinkTask = { task: connector.createTask(), fingerprint, reporter: null, lastUsedMs: 0 };
+      warm = fresh;
+      task = fresh.task;
+      await task.start(config, {
+        connectorName,
+        taskId: SINK_TASK,
+        logger: log,
+        signal: new AbortController().signal,
+        // A kept task outlives this invocation: its reporter forwards to the current one's.
+        errantRecordReporter: errantRecordReporter ? { report: (record, error) => (fresh.reporter ?? errantRecordReporter).report(record, error) } : null,
+        requestCommit: () => {},
+      });
+    }
+    warm.reporter = errantRecordReporter;
+    task = warm.task;
     await task.open?.(partitions);
     if (records.length > 0) {
       const put = task.put.bind(task);
@@ -207,6 +230,10 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
     else await task.flush?.(offsets);
     await task.close?.(partitions);
 
+    if (deps.tasks) {
+      await deps.tasks.put(connectorName, warm, deps.clock());
+      kept = true;
+    }
     await recordRunning(connectorName, taskItem, deps, log);
     log.info('sink batch delivered', { records: records.length, partitions: partitions.length, tolerated: operator.tolerated });
     return { connector: connectorName, records: records.length, offsets };
@@ -225,10 +252,12 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
     throw err instanceof ConnectError ? err : new ConnectError(trace.split('\n')[0]!, { cause: err });
   } finally {
     chain?.close();
-    try {
-      await task?.stop();
-    } catch (err) {
-      log.warn('task stop failed', { err });
+    if (!kept) {
+      try {
+        await task?.stop();
+      } catch (err) {
+        log.warn('task stop failed', { err });
+      }
     }
     // A warm environment keeps the client, never this invocation's connections.
     if (dlqProducer) await dlqProducer.then((p) => p.disconnect()).catch((err: unknown) => log.warn('dead letter queue producer disconnect failed', { err }));
@@ -260,9 +289,14 @@ async function connectedProducer(kafka: Kafka): Promise<Producer> {
   return producer;
 }
 
-/** Written only on a change: one store write per state change, not per batch. */
+/**
+ * Written only on a change: one store write per state change, not per batch.
+ * Several environments deliver a sink's partitions at once, so the worker_id
+ * is the one that found the task not yet RUNNING (rewriting it per batch would
+ * cost a write per batch for nothing).
+ */
 async function recordRunning(connector: string, taskItem: TaskItem | undefined, deps: SinkDeps, log: Logger): Promise<void> {
-  if (taskItem?.state === 'RUNNING' && taskItem.workerId === deps.workerId && !taskItem.trace) return;
+  if (taskItem?.state === 'RUNNING' && !taskItem.trace) return;
   try {
     await deps.store.setTaskState(connector, SINK_TASK, null, { state: 'RUNNING', workerId: deps.workerId, trace: null });
   } catch (err) {

@@ -24,6 +24,7 @@ import { registerTransforms } from '../../src/connect/transforms/index.js';
 import { registerFileStreamSink } from '../../src/connectors/file/file-stream-sink.js';
 import { createLogger } from '../../src/logging.js';
 import { runSinkInvocation, sinkAliasOf, sinkConnectorFor, type SinkDeps } from '../../src/runtime/sink.js';
+import { IDLE_LIMIT_MS, SinkTaskCache } from '../../src/runtime/sink-tasks.js';
 import { Store } from '../../src/store/index.js';
 import { startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
 import { useDynalite } from '../helpers/dynalite.js';
@@ -119,6 +120,37 @@ registry.registerConnector({
           }
         },
         stop: () => {},
+      };
+    },
+  }),
+});
+
+// A sink that counts its tasks' starts and stops, and fails a put of the value "fail".
+const lifecycle = { starts: 0, stops: 0, puts: [] as string[][] };
+registry.registerConnector({
+  class: 'test.CountingSinkConnector',
+  type: 'sink',
+  version: 'test',
+  create: (): SinkConnector => ({
+    type: 'sink',
+    version: () => 'test',
+    config: () => defineConfig([{ name: 'label', type: 'string', default: '', importance: 'low', doc: 'written before each value' }]),
+    start: () => {},
+    taskConfigs: (n) => Array.from({ length: n }, () => ({})),
+    stop: () => {},
+    createTask: () => {
+      let label = '';
+      return {
+        version: () => 'test',
+        start: (config) => {
+          lifecycle.starts++;
+          label = config['label'] ?? '';
+        },
+        put: (records: readonly SinkRecord[]) => {
+          if (records.some((r) => r.value === 'fail')) throw new Error('the target refused "fail"');
+          lifecycle.puts.push(records.map((r) => `${label}${String(r.value)}`));
+        },
+        stop: () => void lifecycle.stops++,
       };
     },
   }),
@@ -457,5 +489,59 @@ describe('sink dead letter queue', () => {
     await expect(runSinkInvocation(batchOf({ 'orders-0': ['a', 'bad', 'c'] }, 0, { keys: true }), 'reporter-none', deps)).rejects.toThrow(/topic orders partition 0 offset 1 failed: the target refused "bad"/);
     expect(await deps.store.getTask('reporter-none', 0)).toMatchObject({ state: 'FAILED' });
     expect(written).toEqual(['a']);
+  });
+});
+
+describe('warm sink tasks (SinkDeps.tasks)', () => {
+  const counting = { 'connector.class': 'test.CountingSinkConnector', 'value.converter': 'StringConverter', label: 'v1:' };
+  beforeEach(() => {
+    lifecycle.starts = 0;
+    lifecycle.stops = 0;
+    lifecycle.puts.length = 0;
+  });
+
+  it('one task serves consecutive batches; a config change, a failed batch and a long idle each start a fresh one', async () => {
+    let now = 1_000_000;
+    const warm = { ...deps, clock: () => now, tasks: new SinkTaskCache(deps.logger) };
+    await connector('warm', counting);
+    await runSinkInvocation(batchOf({ 'orders-0': ['a'] }, 0), 'warm', warm);
+    await runSinkInvocation(batchOf({ 'orders-0': ['b'] }, 1), 'warm', warm);
+    expect(lifecycle).toMatchObject({ starts: 1, stops: 0, puts: [['v1:a'], ['v1:b']] });
+
+    // The new config is used at once: the kept task is stopped, a new one started with it.
+    const changed = { name: 'warm', topics: 'orders', ...counting, label: 'v2:' };
+    const { connector: updated } = await deps.store.putConnectorConfig('warm', changed);
+    await deps.store.writeTaskConfigs('warm', updated.generation, [changed]);
+    await runSinkInvocation(batchOf({ 'orders-0': ['c'] }, 2), 'warm', warm);
+    expect(lifecycle).toMatchObject({ starts: 2, stops: 1, puts: [['v1:a'], ['v1:b'], ['v2:c']] });
+
+    now += IDLE_LIMIT_MS + 1;
+    await runSinkInvocation(batchOf({ 'orders-0': ['d'] }, 3), 'warm', warm);
+    expect(lifecycle).toMatchObject({ starts: 3, stops: 2 });
+
+    await expect(runSinkInvocation(batchOf({ 'orders-0': ['fail'] }, 4), 'warm', warm)).rejects.toThrow(/refused "fail"/);
+    expect(lifecycle).toMatchObject({ starts: 3, stops: 3 });
+    await deps.store.setTaskState('warm', 0, null, { state: 'RUNNING', trace: null, workerId: 'host:4242' });
+    await runSinkInvocation(batchOf({ 'orders-0': ['e'] }, 5), 'warm', warm);
+    expect(lifecycle).toMatchObject({ starts: 4, stops: 3 });
+    expect(lifecycle.puts.at(-1)).toEqual(['v2:e']);
+
+    await warm.tasks.close();
+    expect(lifecycle.stops).toBe(4);
+  });
+
+  it("a kept task's errantRecordReporter reports to the current invocation's dead letter queue", async () => {
+    const dlq = uniqueName('dlq');
+    const warm = { ...deps, tasks: new SinkTaskCache(deps.logger) };
+    await connector('warm-reporter', { 'connector.class': 'test.ReportingSinkConnector', 'key.converter': 'StringConverter', 'value.converter': 'StringConverter', 'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': dlq, 'errors.deadletterqueue.context.headers.enable': 'true' });
+    await runSinkInvocation(batchOf({ 'orders-0': ['a', 'bad'] }, 0, { keys: true }), 'warm-reporter', warm);
+    await runSinkInvocation(batchOf({ 'orders-0': ['c', 'bad'] }, 10, { keys: true }), 'warm-reporter', warm);
+    expect(written).toEqual(['a', 'c']);
+    const dead = await readTopic(dlq);
+    expect(dead.map((d) => [d.key, d.headers['__connect.errors.offset']])).toEqual([
+      ['k1', '1'],
+      ['k11', '11'],
+    ]);
+    await warm.tasks.close();
   });
 });

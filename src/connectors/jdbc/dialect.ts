@@ -181,31 +181,38 @@ abstract class BaseDialect implements Dialect {
 
   bind(schema: Schema, value: unknown, column: string): unknown {
     if (value === null || value === undefined) return null;
-    const { kind } = kindOf(schema, column);
-    const bad = (what: string) => new DataError(`Field "${column}" (${schema.describe()}): ${what}`, { path: column });
+    // Per value of every row: the kind is looked up once per schema, and the error built only when thrown.
+    let kind = kinds.get(schema);
+    if (kind === undefined) kinds.set(schema, (kind = kindOf(schema, column).kind));
     switch (kind) {
       case 'decimal':
         if (value instanceof Decimal) return value.toString();
         if (value instanceof Uint8Array) return Decimal.fromBytes(value, Decimal.scaleOf(schema)).toString();
-        throw bad('expected a Decimal');
+        throw badValue(schema, column, 'expected a Decimal');
       case 'date':
-        return formatDate(schema.name === ConnectDate.LOGICAL_NAME ? toDate(value, bad) : new Date(Number(value) * 86_400_000));
+        return formatDate(schema.name === ConnectDate.LOGICAL_NAME ? toDate(value, schema, column) : new Date(Number(value) * 86_400_000));
       case 'time': {
-        if (schema.name === ConnectTime.LOGICAL_NAME) return formatTimeOfDay(BigInt(toDate(value, bad).getTime()) * 1000n);
-        const n = toBigInt(value, bad);
+        if (schema.name === ConnectTime.LOGICAL_NAME) return formatTimeOfDay(BigInt(toDate(value, schema, column).getTime()) * 1000n);
+        const n = toBigInt(value, schema, column);
         if (schema.name === DEBEZIUM.MICRO_TIME) return formatTimeOfDay(n);
         if (schema.name === DEBEZIUM.NANO_TIME) return formatTimeOfDay(n / 1000n);
         return formatTimeOfDay(n * 1000n);
       }
       case 'timestamp': {
-        if (schema.name === ConnectTimestamp.LOGICAL_NAME) return formatTimestamp(BigInt(toDate(value, bad).getTime()) * 1000n);
-        const n = toBigInt(value, bad);
+        if (schema.name === ConnectTimestamp.LOGICAL_NAME) {
+          const d = toDate(value, schema, column);
+          // Years 0000–9999 (toISOString's 24-character form): no BigInt arithmetic needed.
+          const iso = Number.isNaN(d.getTime()) ? '' : d.toISOString();
+          if (iso.length === 24) return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000`;
+          return formatTimestamp(BigInt(d.getTime()) * 1000n);
+        }
+        const n = toBigInt(value, schema, column);
         if (schema.name === DEBEZIUM.MICRO_TIMESTAMP) return formatTimestamp(n);
         if (schema.name === DEBEZIUM.NANO_TIMESTAMP) return formatTimestamp(floorDiv(n, 1000n));
         return formatTimestamp(n * 1000n);
       }
       case 'zoned':
-        if (typeof value !== 'string') throw bad('expected an ISO-8601 string');
+        if (typeof value !== 'string') throw badValue(schema, column, 'expected an ISO-8601 string');
         return this.bindZoned(value, column);
       case 'json':
         return typeof value === 'string' ? value : JSON.stringify(value);
@@ -221,16 +228,23 @@ abstract class BaseDialect implements Dialect {
   }
 }
 
-function toDate(value: unknown, bad: (what: string) => Error): Date {
-  if (value instanceof Date) return value;
-  if (typeof value === 'number') return new Date(value);
-  throw bad('expected a Date');
+/** The kind of each schema a bound value had (schemas are shared by the records of a batch). */
+const kinds = new WeakMap<Schema, Kind>();
+
+function badValue(schema: Schema, column: string, what: string): DataError {
+  return new DataError(`Field "${column}" (${schema.describe()}): ${what}`, { path: column });
 }
 
-function toBigInt(value: unknown, bad: (what: string) => Error): bigint {
+function toDate(value: unknown, schema: Schema, column: string): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  throw badValue(schema, column, 'expected a Date');
+}
+
+function toBigInt(value: unknown, schema: Schema, column: string): bigint {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
-  throw bad('expected an integer');
+  throw badValue(schema, column, 'expected an integer');
 }
 
 function floorDiv(a: bigint, b: bigint): bigint {

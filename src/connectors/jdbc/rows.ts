@@ -50,8 +50,18 @@ const TOPIC_SCHEMA = Schema.STRING_SCHEMA;
 const PARTITION_SCHEMA = Schema.INT32_SCHEMA;
 const OFFSET_SCHEMA = Schema.INT64_SCHEMA;
 
+/** Stands for "no key schema" in the shape cache. */
+const NO_KEY = {};
+
 export class RowMapper {
   readonly #shapes = new Map<string, RowShape>();
+  /**
+   * key schema → value schema → `op\0table` → shape. With struct values the
+   * columns follow from the two schemas and the config alone, and a batch's
+   * records share their schema objects (the converter caches them), so most
+   * rows find their shape here without spelling out its id.
+   */
+  readonly #bySchemas = new WeakMap<object, WeakMap<Schema, Map<string, RowShape>>>();
 
   constructor(
     private readonly config: JdbcSinkConfig,
@@ -101,11 +111,31 @@ export class RowMapper {
     if (wl.size > 0) rest = rest.filter((f) => wl.has(f.name));
     for (const c of pk) if (c.value === null || c.value === undefined) throw new DataError(`primary key field "${c.name}" is null`, { path: c.name });
     const op = this.config.insertMode;
-    return this.#row(op, table, pk, rest, record);
+    const value = record.value;
+    let bySchema: Map<string, RowShape> | undefined;
+    if (value instanceof Struct) {
+      const mode = this.config.pkMode;
+      const keySchema = mode !== 'record_key' ? NO_KEY : record.key instanceof Struct ? record.key.schema : record.keySchema;
+      if (keySchema) {
+        let byValue = this.#bySchemas.get(keySchema);
+        if (!byValue) this.#bySchemas.set(keySchema, (byValue = new WeakMap()));
+        bySchema = byValue.get(value.schema);
+        if (!bySchema) byValue.set(value.schema, (bySchema = new Map()));
+      }
+    }
+    return this.#row(op, table, pk, rest, record, bySchema);
   }
 
-  #row(op: RowOp, table: string, pk: Column[], rest: Column[], record: SinkRecord): Row {
-    const all = [...pk, ...rest];
+  #row(op: RowOp, table: string, pk: Column[], rest: Column[], record: SinkRecord, bySchema?: Map<string, RowShape>): Row {
+    const all = pk.length === 0 ? rest : rest.length === 0 ? pk : [...pk, ...rest];
+    const values = new Array<unknown>(all.length);
+    for (let i = 0; i < all.length; i++) {
+      const c = all[i]!;
+      values[i] = c.schema ? this.dialect.bind(c.schema, c.value, c.name) : bindSchemaless(c.value);
+    }
+    const cacheKey = bySchema ? `${op}\0${table}` : '';
+    const cached = bySchema?.get(cacheKey);
+    if (cached) return { shape: cached, values, record };
     const schemaless = all.some((c) => c.schema === null);
     const id = `${op}\0${table}\0${pk.length}\0${all.map((c) => `${c.name}\0${c.schema ? shapeOf(c.schema) : '?'}`).join('\0')}`;
     let shape = this.#shapes.get(id);
@@ -120,7 +150,7 @@ export class RowMapper {
       };
       this.#shapes.set(id, shape);
     }
-    const values = all.map((c) => (c.schema ? this.dialect.bind(c.schema, c.value, c.name) : bindSchemaless(c.value)));
+    bySchema?.set(cacheKey, shape);
     return { shape, values, record };
   }
 

@@ -25,6 +25,9 @@ import { createDialect, type Dialect } from './dialect.js';
 import { RecordWriteError } from './errors.js';
 import { RowMapper, type Row, type RowShape } from './rows.js';
 
+/** Statements kept by #statement before it starts again. */
+const MAX_KEPT_STATEMENTS = 64;
+
 interface Run {
   readonly shape: RowShape;
   readonly rows: Row[];
@@ -38,6 +41,8 @@ export class JdbcSinkTask implements SinkTask {
   #reporter: ErrantRecordReporter | null = null;
   /** table → the keys (dialect.columnKey) of its columns, as last read. */
   readonly #tables = new Map<string, Set<string>>();
+  /** shape id and row count → statement text. */
+  readonly #statements = new Map<string, string>();
 
   constructor(private readonly versionString: string) {}
 
@@ -189,9 +194,27 @@ export class JdbcSinkTask implements SinkTask {
     const chunk = Math.max(1, Math.min(this.#config.batchSize, Math.floor(d.maxParams / Math.max(width, 1))));
     for (let i = 0; i < rows.length; i += chunk) {
       const part = rows.slice(i, i + chunk);
-      if (shape.op === 'delete') await db.query(d.deleteRows(shape.table, shape.pk, part.length), part.flatMap((r) => r.values.slice(0, shape.pk.length)));
-      else await db.query(d.insert(shape.table, shape.columns, part.length, shape.op === 'upsert' ? shape.pk : null), part.flatMap((r) => r.values));
+      const params: unknown[] = [];
+      for (const r of part) for (let c = 0; c < width; c++) params.push(r.values[c]);
+      await db.query(this.#statement(shape, part.length), params);
     }
+  }
+
+  /**
+   * The multi-row INSERT/upsert/DELETE of `rows` rows of a shape. Kept: a batch
+   * writes the same few statements again and again, each thousands of
+   * placeholders long.
+   */
+  #statement(shape: RowShape, rows: number): string {
+    const key = `${shape.id}\0${rows}`;
+    let sql = this.#statements.get(key);
+    if (sql === undefined) {
+      const d = this.#dialect;
+      sql = shape.op === 'delete' ? d.deleteRows(shape.table, shape.pk, rows) : d.insert(shape.table, shape.columns, rows, shape.op === 'upsert' ? shape.pk : null);
+      if (this.#statements.size >= MAX_KEPT_STATEMENTS) this.#statements.clear();
+      this.#statements.set(key, sql);
+    }
+    return sql;
   }
 
   /** The first record whose own statement the server refuses, replayed in order in a transaction that is rolled back. */
@@ -243,5 +266,11 @@ function lastPerKey(rows: readonly Row[], keyColumns: number): Row[] {
 }
 
 function keyOf(row: Row, keyColumns: number): string {
+  // The common key, one number or string column, without building a JSON array per row.
+  if (keyColumns === 1) {
+    const v = row.values[0];
+    if (typeof v === 'number' || typeof v === 'bigint') return `n${v}`;
+    if (typeof v === 'string') return `s${v}`;
+  }
   return JSON.stringify(row.values.slice(0, keyColumns).map((v) => (v instanceof Uint8Array ? `b:${Buffer.from(v).toString('hex')}` : typeof v === 'bigint' ? v.toString() : v)));
 }

@@ -60,6 +60,9 @@ export class ExecutionEnvironment {
       env: opts.env,
       cwd: opts.cwd,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      // V8's serializer: a multi-megabyte event travels as one string copy, not
+      // JSON-escaped inside another JSON document and parsed twice.
+      serialization: 'advanced',
       // A process group of its own: a terminal's Ctrl-C reaches `slipway dev`, which
       // then closes its environments itself, instead of killing every running task
       // mid-poll. An environment whose parent died exits on the IPC disconnect.

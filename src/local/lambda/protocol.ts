@@ -1,6 +1,7 @@
 // The IPC protocol between the emulator (parent) and one execution environment
-// (a child process running runtime.ts). Messages are plain JSON over the fork
-// channel; payloads travel as UTF-8 strings because Lambda payloads are JSON.
+// (a child process running runtime.ts). Messages are plain objects over the fork
+// channel (advanced serialization); payloads travel as strings because Lambda
+// payloads are JSON.
 //
 //   child → parent  { type: 'ready' }                       handler module loaded (init done)
 //   child → parent  { type: 'init-error', error }           loading failed; the child exits next
