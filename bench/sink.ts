@@ -7,8 +7,13 @@
 // `slipway dev`: the coordinator gives it an event source mapping, the
 // emulator's poller invokes the sink function (a child process) with batches of
 // B records (consumer.override.max.poll.records), and the sink writes them.
-// Rate = N / (time the table held N rows − time it held its first), polled
-// every 100 ms. Beside it, in the same run: a bare multi-row INSERT of the same
+// Progress is read from the connector's consumer group (connect-<name>), whose
+// offsets the mapping commits only after the sink function wrote the batch:
+// polled every 100 ms, cheaply, instead of a COUNT(*) of the growing table that
+// would take CPU from the database under test. Rate = (N − committed at the
+// first commit seen) / (time all N were committed − time of that first commit),
+// i.e. the steady state after the environments started and the table was
+// created. At the end the table must hold exactly N rows. Beside it, in the same run: a bare multi-row INSERT of the same
 // rows through the same driver (mysql2 / pg) in this process, in statements of
 // B rows, each its own transaction. Target: sink / bare ≥ 0.5, for MariaDB and
 // for PostgreSQL.
@@ -194,23 +199,36 @@ async function measure(stack: BenchStack, target: Target): Promise<string[]> {
   });
   if (res.status !== 201) throw new Error(`creating ${name} answered ${res.status}: ${JSON.stringify(res.body)}`);
   const created = Date.now();
+  const admin = benchKafka(stack.bootstrap).admin();
+  await admin.connect();
   let first = 0;
+  let firstCommitted = 0;
+  let polls = 0;
   const last = await waitFor(
     async () => {
-      const t = await stack.task(name);
-      if (t?.state === 'FAILED') throw new Error(`${name} FAILED: ${t.trace ?? ''}`);
-      const n = await target.count(table);
-      if (n > 0 && first === 0) first = Date.now();
-      return n >= N ? Date.now() : undefined;
+      if (++polls % 10 === 0) {
+        const t = await stack.task(name);
+        if (t?.state === 'FAILED') throw new Error(`${name} FAILED: ${t.trace ?? ''}`);
+      }
+      const [group] = await admin.fetchOffsets({ groupId: `connect-${name}`, topics: [TOPIC] });
+      const committed = (group?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+      if (committed > 0 && first === 0) {
+        first = Date.now();
+        firstCommitted = committed;
+      }
+      return committed >= N ? Date.now() : undefined;
     },
-    { what: `${N} rows in ${table}`, timeoutMs: 1_200_000, intervalMs: 100 },
+    { what: `${N} records committed by connect-${name}`, timeoutMs: 1_200_000, intervalMs: 100 },
   );
+  await admin.disconnect();
+  const rows = await target.count(table);
+  if (rows !== N) throw new Error(`${table} holds ${rows} rows after all ${N} records were committed`);
   await stack.api('DELETE', `/connectors/${name}`);
-  const sink = N / ((last - first) / 1000);
+  const sink = (N - firstCommitted) / ((last - first) / 1000);
   const bare = await target.bare();
   const ratio = sink / bare;
   console.log(`${target.name}: sink ${perSecond(sink)}, bare ${perSecond(bare)}`);
-  return [target.name, `${perSecond(sink)} (${seconds(last - first)}; ${seconds(last - created)} from connector creation)`, perSecond(bare), ratio.toFixed(3), `≥ ${TARGET_RATIO}: ${verdict(ratio >= TARGET_RATIO)}`];
+  return [target.name, `${perSecond(sink)} (${(N - firstCommitted).toLocaleString('en-US')} in ${seconds(last - first)}; all ${seconds(last - created)} from connector creation)`, perSecond(bare), ratio.toFixed(3), `≥ ${TARGET_RATIO}: ${verdict(ratio >= TARGET_RATIO)}`];
 }
 
 async function main(): Promise<void> {
