@@ -12,8 +12,8 @@
 //     sinks removed.
 // Connector configs are resolved here only to compute task configs; what is
 // stored keeps the placeholders (reverse-substituted, as Kafka Connect does).
-import { connectorBaseConfig, sinkConnectorBaseConfig } from '../connect/config/connector-config.js';
-import { hasPlaceholder, resolveConfig } from '../connect/config/providers.js';
+import { checkConnectorConfig } from '../connect/config/connector-validation.js';
+import { hasPlaceholder } from '../connect/config/providers.js';
 import type { PluginRegistry } from '../connect/registry.js';
 import { ConflictError } from '../connect/errors.js';
 import type { Logger } from '../logging.js';
@@ -167,14 +167,13 @@ async function writeTasks(connector: ConnectorItem, deps: CoordinatorDeps): Prom
   const { registry, store, logger } = deps;
   let configs: Record<string, string>[];
   try {
-    const resolved = await resolveConfig(connector.config, { env: deps.env });
-    const plugin = registry.resolveConnector(connector.config['connector.class'] ?? '');
-    const instance = plugin.create();
-    const spec = (plugin.type === 'sink' ? sinkConnectorBaseConfig : connectorBaseConfig).merge(instance.config());
-    const parsed = spec.parse(resolved) as { 'tasks.max': number };
+    // The REST API checked the raw config; here placeholders are resolved, so fields holding them are checked too.
+    const checked = await checkConnectorConfig(connector.config, { registry, resolve: { env: deps.env }, pluginValidate: false });
+    const { resolved, connector: instance } = checked;
+    const tasksMax = checked.values['tasks.max'] as number;
     await instance.start(resolved, { connectorName: connector.name, logger: logger.child({ connector: connector.name }) });
     try {
-      configs = (await instance.taskConfigs(parsed['tasks.max'])).slice(0, parsed['tasks.max']);
+      configs = (await instance.taskConfigs(tasksMax)).slice(0, tasksMax);
     } finally {
       await instance.stop();
     }

@@ -230,4 +230,23 @@ describe('source error handling', () => {
     expect(values(await readTopic('src-none-out'))).toEqual(['r0', 'r1', 'r2']);
     expect(await storedOffset('src-none')).toEqual({ n: 2 });
   });
+
+  it('a transform option given through a placeholder is checked once resolved: the coordinator fails the connector naming the key, and writes no task', async () => {
+    const name = 'src-bad-placeholder';
+    // The REST API leaves placeholder values unchecked (they resolve where the task runs).
+    await store.createConnector(name, {
+      name,
+      'connector.class': 'test.MarkingSourceConnector',
+      topic: 'never-written',
+      transforms: 'route',
+      'transforms.route.type': 'org.apache.kafka.connect.transforms.RegexRouter',
+      'transforms.route.regex': '${env:ROUTE_REGEX}',
+      'transforms.route.replacement': 'x',
+    });
+    await reconcile({ store, registry, invokeWorker: async () => {}, clock: Date.now, logger, coordinatorId: 'coord', env: { ROUTE_REGEX: '(unclosed' }, settings: defaultCoordinatorSettings });
+    const connector = await store.getConnector(name);
+    expect(connector?.status?.state).toBe('FAILED');
+    expect(connector?.status?.trace).toMatch(/transforms\.route\.regex/);
+    expect(await store.getTask(name, 0)).toBeUndefined();
+  });
 });

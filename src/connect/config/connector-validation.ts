@@ -1,8 +1,10 @@
 // A connector config is handled once, always in this order:
 //   resolve config providers → find the plugin → defaults and validation against
 //   connectorBaseConfig (+ sink keys) merged with the plugin's spec → the
-//   converters' own configs → the plugin's own validate(), only when all of
-//   that found nothing.
+//   converters' own configs and the transforms' and predicates' → the plugin's
+//   own validate(), only when all of that found nothing (and not for the
+//   coordinator: validate() reaches the connector's servers, and a server that
+//   is down for a moment must not fail a connector; its tasks retry instead).
 // checkConnectorConfig() throws one ConfigError with every problem (for the
 // REST API's 400 and for the coordinator before it starts a connector);
 // validateConnectorConfig() answers `PUT /connector-plugins/{p}/config/validate`.
@@ -10,6 +12,7 @@
 // passwords masked), never resolved secrets.
 
 import { createConverters } from '../converters/index.js';
+import { validateTransforms } from '../transforms/chain.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { Connector } from '../plugin.js';
 import type { ConnectorPlugin, PluginRegistry } from '../registry.js';
@@ -23,6 +26,8 @@ export interface ConnectorCheckOptions {
   resolve?: ResolveOptions;
   /** Worker-level converter settings (key.converter, value.converter, …). */
   workerDefaults?: RawConfig;
+  /** Whether to run the plugin's own validate(); default true. */
+  pluginValidate?: boolean;
 }
 
 export interface CheckedConnectorConfig {
@@ -68,6 +73,7 @@ async function runStages(raw: Readonly<Record<string, string>>, opts: ConnectorC
     });
   }
   collect(() => createConverters(resolved, opts.workerDefaults ?? {}, { registry: opts.registry }));
+  issues.push(...validateTransforms(resolved, opts.registry));
   return { resolved, issues, found, spec: found?.spec ?? connectorBaseConfig };
 }
 
@@ -89,7 +95,7 @@ export async function checkConnectorConfig(raw: Readonly<Record<string, string>>
     issues.unshift(...err.issues);
   }
   if (!found || !values || issues.length > 0) throw new ConfigError(issues);
-  const own = await pluginIssues(found.connector, resolved);
+  const own = opts.pluginValidate === false ? [] : await pluginIssues(found.connector, resolved);
   if (own.length > 0) throw new ConfigError(own);
   return { ...found, resolved, values };
 }
