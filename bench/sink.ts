@@ -13,7 +13,13 @@
 // would take CPU from the database under test. Rate = (N − committed at the
 // first commit seen) / (time all N were committed − time of that first commit),
 // i.e. the steady state after the environments started and the table was
-// created. At the end the table must hold exactly N rows. Beside it, in the same run: a bare multi-row INSERT of the same
+// created. At the end the table must hold exactly N rows.
+//
+// Both paths are bound by the machine's cores, so beside each rate the bench
+// prints the CPU each record cost, per process group (read from /proc): the
+// dev stack (this process: broker, poller, store, REST API; and the
+// coordinator function), the sink function's environments, the database;
+// and for the bare INSERT, this process as the client and the database. Beside it, in the same run: a bare multi-row INSERT of the same
 // rows through the same driver (mysql2 / pg) in this process, in statements of
 // B rows, each its own transaction. Target: sink / bare ≥ 0.5, for MariaDB and
 // for PostgreSQL.
@@ -25,6 +31,7 @@ import { startMariaDb, type MariaDb } from '../src/local/mariadb.js';
 import { startTestPostgres, type TestPostgres } from '../test/helpers/postgres.js';
 import { tempDir, waitFor } from '../test/helpers/env.js';
 import { perSecond, printTable, seconds, verdict } from './lib/figures.js';
+import { cpuPerItem, cpuReading, formatCpu, type CpuGroup } from './lib/cpu.js';
 import { BenchStack } from './lib/stack.js';
 import { benchKafka } from './lib/topic.js';
 
@@ -91,6 +98,8 @@ interface Target {
   user: string;
   password: string;
   count(table: string): Promise<number>;
+  /** The database server's processes. */
+  cpu: CpuGroup;
   /** The bare baseline: the same rows, multi-row INSERTs of BATCH, each its own transaction; rows/s. */
   bare(): Promise<number>;
   close(): Promise<void>;
@@ -106,6 +115,7 @@ async function mariadbTarget(dir: string): Promise<Target> {
     jdbcUrl: `jdbc:mariadb://${user.host}:${user.port}/sinkbench`,
     user: user.user,
     password: user.password,
+    cpu: { name: 'MariaDB', match: (p) => p.cmdline.includes('mariadbd') && p.cmdline.includes(dir) },
     count: async (table) => {
       try {
         const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${table}\``);
@@ -145,6 +155,8 @@ async function postgresTarget(): Promise<Target> {
     jdbcUrl: db.jdbcUrl,
     user: db.user,
     password: db.password,
+    // The postmaster names its data dir; its backends are its children.
+    cpu: { name: 'PostgreSQL', match: (p) => p.cmdline.includes(db.dir), tree: true },
     count: async (table) => {
       try {
         return Number((await client.query(`SELECT COUNT(*) AS n FROM "${table}"`)).rows[0].n);
@@ -201,6 +213,12 @@ async function measure(stack: BenchStack, target: Target): Promise<string[]> {
   const created = Date.now();
   const admin = benchKafka(stack.bootstrap).admin();
   await admin.connect();
+  const stackCpu: CpuGroup[] = [
+    { name: 'dev stack', match: (p) => p.pid === process.pid || p.cmdline.includes('functions/coordinator.ts') },
+    { name: 'sink function', match: (p) => p.cmdline.includes('functions/sink.ts') },
+    target.cpu,
+  ];
+  let cpuAtFirst = new Map<string, number>();
   let first = 0;
   let firstCommitted = 0;
   let polls = 0;
@@ -215,25 +233,32 @@ async function measure(stack: BenchStack, target: Target): Promise<string[]> {
       if (committed > 0 && first === 0) {
         first = Date.now();
         firstCommitted = committed;
+        cpuAtFirst = cpuReading(stackCpu);
       }
       return committed >= N ? Date.now() : undefined;
     },
     { what: `${N} records committed by connect-${name}`, timeoutMs: 1_200_000, intervalMs: 100 },
   );
+  const sinkCpu = cpuPerItem(cpuAtFirst, cpuReading(stackCpu), N - firstCommitted);
   await admin.disconnect();
   const rows = await target.count(table);
   if (rows !== N) throw new Error(`${table} holds ${rows} rows after all ${N} records were committed`);
   await stack.api('DELETE', `/connectors/${name}`);
   const sink = (N - firstCommitted) / ((last - first) / 1000);
+  const bareCpuGroups: CpuGroup[] = [{ name: 'client', match: (p) => p.pid === process.pid }, target.cpu];
+  const cpuBeforeBare = cpuReading(bareCpuGroups);
   const bare = await target.bare();
+  const bareCpu = cpuPerItem(cpuBeforeBare, cpuReading(bareCpuGroups), N);
   const ratio = sink / bare;
   console.log(`${target.name}: sink ${perSecond(sink)}, bare ${perSecond(bare)}`);
+  console.log(`  CPU per record, sink path: ${formatCpu(sinkCpu)}`);
+  console.log(`  CPU per record, bare INSERT: ${formatCpu(bareCpu)}`);
   return [target.name, `${perSecond(sink)} (${(N - firstCommitted).toLocaleString('en-US')} in ${seconds(last - first)}; all ${seconds(last - created)} from connector creation)`, perSecond(bare), ratio.toFixed(3), `≥ ${TARGET_RATIO}: ${verdict(ratio >= TARGET_RATIO)}`];
 }
 
 async function main(): Promise<void> {
   const tmp = tempDir('slipway-bench-sink-');
-  const stack = await BenchStack.start({ schedulePeriodMs: 1_000, workerTimeoutMs: 300_000, functionEnv: {} });
+  const stack = await BenchStack.start({ schedulePeriodMs: 5_000, workerTimeoutMs: 300_000, functionEnv: {} });
   const rows: string[][] = [['target', `event-triggered sink, ${N.toLocaleString('en-US')} records, upsert`, 'bare multi-row INSERT', 'ratio', 'target']];
   try {
     await produce(stack);

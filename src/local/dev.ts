@@ -21,6 +21,15 @@ import { startEdge, type Edge } from './edge.js';
 import { LambdaEmulator } from './lambda/emulator.js';
 import { CoordinatorSchedule } from './scheduler.js';
 
+/**
+ * The sink function's V8 options, as template.yaml sets them on SinkFunction
+ * (a test holds the two together). A batch allocates a few objects per record
+ * and field, nearly all short-lived: a 32 MB young generation (16 MB by
+ * default) halves the scavenges, about a tenth of the function's CPU in the
+ * sink benchmark; the function has 1024 MB.
+ */
+export const SINK_NODE_OPTIONS = '--max-semi-space-size=32';
+
 export interface DevOptions {
   dataDir: string;
   /** REST API port (Kafka Connect's 8083); 0 = free. */
@@ -118,7 +127,7 @@ export async function startDev(opts: DevOptions): Promise<DevStack> {
         { name: names.worker, module: 'functions/worker.ts', handler: 'handler', timeoutMs: opts.workerTimeoutMs ?? 300_000, maxRetryAttempts: 0 },
         { name: names.coordinator, module: 'functions/coordinator.ts', handler: 'handler', timeoutMs: 60_000, maxRetryAttempts: 0 },
         // Invoked synchronously by event source mappings, through one alias per sink connector.
-        { name: names.sink, module: 'functions/sink.ts', handler: 'handler', timeoutMs: 300_000 },
+        { name: names.sink, module: 'functions/sink.ts', handler: 'handler', timeoutMs: 300_000, env: { NODE_OPTIONS: SINK_NODE_OPTIONS } },
       ],
     });
     lambdaService.emulator = emulator;

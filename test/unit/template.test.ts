@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, type Tags } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { SINK_NODE_OPTIONS } from '../../src/local/dev.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -198,6 +199,11 @@ describe('template.yaml', () => {
         if (!getter.test(handlerSource)) continue;
         expect(env[key], key).toEqual(value(resource));
       }
+    });
+
+    it("gives the sink function the V8 options slipway dev runs it with, and keeps source maps", () => {
+      const options = String(envOf(fn('SinkFunction')).NODE_OPTIONS).split(/\s+/);
+      expect(options).toEqual(expect.arrayContaining(['--enable-source-maps', ...SINK_NODE_OPTIONS.split(' ')]));
     });
 
     it('sets only variables the code reads', () => {
