@@ -86,9 +86,10 @@ export function parseKafkaSinkEvent(event: unknown): KafkaSinkEvent {
     if (!Array.isArray(list)) fail(path, `expected an array of records, got ${describe(list)}`);
     const records: RawKafkaRecord[] = [];
     for (let i = 0; i < list.length; i++) {
-      const record = parseRecord(list[i], `${path}[${i}]`);
-      if (`${record.topic}-${record.partition}` !== batchKey) fail(`${path}[${i}]`, `topic ${JSON.stringify(record.topic)} partition ${record.partition} filed under another partition's key`);
+      // Paths are spelled out only for an error: this runs for every record of every batch.
+      const record = parseRecord(list[i], path, i);
       const previous = records[records.length - 1];
+      if (previous ? record.topic !== previous.topic || record.partition !== previous.partition : `${record.topic}-${record.partition}` !== batchKey) fail(`${path}[${i}]`, `topic ${JSON.stringify(record.topic)} partition ${record.partition} filed under another partition's key`);
       if (previous && record.offset <= previous.offset) fail(`${path}[${i}].offset`, `${record.offset} does not follow ${previous.offset}`);
       records.push(record);
     }
@@ -97,37 +98,50 @@ export function parseKafkaSinkEvent(event: unknown): KafkaSinkEvent {
   return { eventSource, ...(eventSourceArn === undefined ? {} : { eventSourceArn }), bootstrapServers: event.bootstrapServers, partitions };
 }
 
-function parseRecord(raw: unknown, path: string): RawKafkaRecord {
-  if (!isObject(raw)) fail(path, `not an object: ${describe(raw)}`);
+function parseRecord(raw: unknown, batchPath: string, i: number): RawKafkaRecord {
+  const path = new RecordPath(batchPath, i);
+  if (!isObject(raw)) fail(path.at(), `not an object: ${describe(raw)}`);
   const { topic, partition, offset, timestamp, timestampType } = raw;
-  if (typeof topic !== 'string' || topic === '') fail(`${path}.topic`, `expected a topic name, got ${describe(topic)}`);
-  if (!isNonNegativeInteger(partition)) fail(`${path}.partition`, `expected a partition number, got ${describe(partition)}`);
-  if (!isNonNegativeInteger(offset)) fail(`${path}.offset`, `expected an offset, got ${describe(offset)}`);
+  if (typeof topic !== 'string' || topic === '') fail(path.at('.topic'), `expected a topic name, got ${describe(topic)}`);
+  if (!isNonNegativeInteger(partition)) fail(path.at('.partition'), `expected a partition number, got ${describe(partition)}`);
+  if (!isNonNegativeInteger(offset)) fail(path.at('.offset'), `expected an offset, got ${describe(offset)}`);
   // -1: the producer sent none (NO_TIMESTAMP_TYPE).
-  if (!Number.isSafeInteger(timestamp) || (timestamp as number) < -1) fail(`${path}.timestamp`, `expected epoch milliseconds, got ${describe(timestamp)}`);
-  if (typeof timestampType !== 'string' || !TIMESTAMP_TYPES.has(timestampType)) fail(`${path}.timestampType`, `expected CREATE_TIME or LOG_APPEND_TIME, got ${describe(timestampType)}`);
+  if (!Number.isSafeInteger(timestamp) || (timestamp as number) < -1) fail(path.at('.timestamp'), `expected epoch milliseconds, got ${describe(timestamp)}`);
+  if (typeof timestampType !== 'string' || !TIMESTAMP_TYPES.has(timestampType)) fail(path.at('.timestampType'), `expected CREATE_TIME or LOG_APPEND_TIME, got ${describe(timestampType)}`);
   return {
     topic,
     partition: partition as number,
     offset: offset as number,
     timestamp: timestamp as number,
     timestampType: timestampType as TimestampType,
-    key: bytesOf(raw.key, `${path}.key`),
-    value: bytesOf(raw.value, `${path}.value`),
-    headers: headersOf(raw.headers, `${path}.headers`),
+    key: bytesOf(raw.key, path, '.key'),
+    value: bytesOf(raw.value, path, '.value'),
+    headers: raw.headers === undefined || raw.headers === null || (Array.isArray(raw.headers) && raw.headers.length === 0) ? [] : headersOf(raw.headers, path.at('.headers')),
   };
 }
 
+/** `records["<topic>-<partition>"][i]<suffix>`, built when an error needs it. */
+class RecordPath {
+  constructor(
+    readonly batchPath: string,
+    readonly index: number,
+  ) {}
+
+  at(suffix = ''): string {
+    return `${this.batchPath}[${this.index}]${suffix}`;
+  }
+}
+
 /** base64 → bytes; absent or null → null (a null key, a tombstone's value). */
-function bytesOf(raw: unknown, path: string): Buffer | null {
+function bytesOf(raw: unknown, record: RecordPath, field: string): Buffer | null {
   if (raw === undefined || raw === null) return null;
-  if (typeof raw !== 'string') fail(path, `expected base64 or null, got ${describe(raw)}`);
+  if (typeof raw !== 'string') fail(record.at(field), `expected base64 or null, got ${describe(raw)}`);
   // Node's decoder skips characters outside the alphabet, so a length that is
   // not what the text's length promises means the text was not base64. Cheaper
   // than a regular expression over every value of the batch.
   const bytes = Buffer.from(raw, 'base64');
   const padding = raw.endsWith('==') ? 2 : raw.endsWith('=') ? 1 : 0;
-  if (raw.length % 4 !== 0 || bytes.length !== (raw.length / 4) * 3 - padding || !BASE64_EDGES.test(raw)) fail(path, 'not base64');
+  if (raw.length % 4 !== 0 || bytes.length !== (raw.length / 4) * 3 - padding || !BASE64_EDGES.test(raw)) fail(record.at(field), 'not base64');
   return bytes;
 }
 

@@ -353,16 +353,24 @@ async function toSinkRecords(
 ): Promise<SinkRecord[]> {
   const records: SinkRecord[] = [];
   const transforms = chain.aliases.length > 0;
+  // Made once per batch, not per record: the operator asks for a context only
+  // on a failure, which it handles before the loop moves to the next record.
+  let raw!: RawKafkaRecord;
+  const context = (stage: Stage, className: string) => (): ErrorContext => ({ stage, className, record: failedSinkRecord(raw) });
+  const keyContext = context('KEY_CONVERTER', classes.key);
+  const valueContext = context('VALUE_CONVERTER', classes.value);
+  const transformContext = context('TRANSFORMATION', 'TransformChain');
+  const toKey = () => converters.key.toConnectData(raw.topic, raw.key);
+  const toValue = () => converters.value.toConnectData(raw.topic, raw.value);
   for (const p of partitions) {
-    for (const raw of p.records) {
-      const context = (stage: Stage, className: string) => (): ErrorContext => ({ stage, className, record: failedSinkRecord(raw) });
-      const k = operator.execute(context('KEY_CONVERTER', classes.key), () => converters.key.toConnectData(raw.topic, raw.key));
+    for (raw of p.records) {
+      const k = operator.execute(keyContext, toKey);
       const key = k instanceof Promise ? await k : k;
       if (key === TOLERATED) continue;
-      const v = operator.execute(context('VALUE_CONVERTER', classes.value), () => converters.value.toConnectData(raw.topic, raw.value));
+      const v = operator.execute(valueContext, toValue);
       const value = v instanceof Promise ? await v : v;
       if (value === TOLERATED) continue;
-      const headers: Header[] = raw.headers.map((h) => ({ key: h.key, value: h.value }));
+      const headers: Header[] = raw.headers.length === 0 ? [] : raw.headers.map((h) => ({ key: h.key, value: h.value }));
       const record = sinkRecord({
         topic: raw.topic,
         kafkaPartition: raw.partition,
@@ -378,7 +386,7 @@ async function toSinkRecords(
       let next: SinkRecord | null | typeof TOLERATED = record;
       if (transforms) {
         // The class is the failing transform's own (TransformError carries it).
-        const t = operator.execute(context('TRANSFORMATION', 'TransformChain'), () => chain.apply(record));
+        const t = operator.execute(transformContext, () => chain.apply(record));
         next = t instanceof Promise ? await t : t;
       }
       if (next === null || next === TOLERATED) continue;
