@@ -12,12 +12,27 @@
 // failed is stopped, not kept. Lambda never runs two invocations in one
 // environment at once; if a caller does, the second gets its own task
 // (take() removes the task while it is in use).
+//
+// It also keeps the connector's and task's items as last read, for at most
+// ITEMS_MAX_AGE_MS: two store reads per batch were a tenth of the sink path's
+// CPU (most of it in the store). So a pause, a delete, a restart or a new
+// config reaches an environment within that second, as Kafka Connect's own
+// rebalance after a config change is asynchronous too; the coordinator
+// disables a paused or deleted connector's mapping besides.
 import { createHash } from 'node:crypto';
 import type { ErrantRecordReporter, SinkTask } from '../connect/plugin.js';
 import type { Logger } from '../logging.js';
+import type { ConnectorItem, TaskItem } from '../store/index.js';
 
 /** Longer idle than this and the task is stopped and started afresh. */
 export const IDLE_LIMIT_MS = 5 * 60_000;
+/** How long a read of the connector's and task's items is used again. */
+export const ITEMS_MAX_AGE_MS = 1_000;
+
+export interface SinkItems {
+  connector: ConnectorItem | undefined;
+  task: TaskItem | undefined;
+}
 
 export interface WarmSinkTask {
   readonly task: SinkTask;
@@ -36,6 +51,7 @@ export function configFingerprint(config: Readonly<Record<string, string>>): str
 
 export class SinkTaskCache {
   readonly #tasks = new Map<string, WarmSinkTask>();
+  readonly #items = new Map<string, { items: SinkItems; readAtMs: number }>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -59,6 +75,22 @@ export class SinkTaskCache {
     const other = this.#tasks.get(connector);
     this.#tasks.set(connector, warm);
     if (other && other !== warm) await this.#stop(connector, other);
+  }
+
+  /** The items of the connector as read at most ITEMS_MAX_AGE_MS ago, else undefined. */
+  recentItems(connector: string, nowMs: number): SinkItems | undefined {
+    const kept = this.#items.get(connector);
+    if (!kept || nowMs - kept.readAtMs > ITEMS_MAX_AGE_MS || nowMs < kept.readAtMs) return undefined;
+    return kept.items;
+  }
+
+  keepItems(connector: string, items: SinkItems, readAtMs: number): void {
+    this.#items.set(connector, { items, readAtMs });
+  }
+
+  /** After a failure or a state write: the next batch reads them afresh. */
+  forgetItems(connector: string): void {
+    this.#items.delete(connector);
   }
 
   /** Stops every kept task (the environment is shutting down). */

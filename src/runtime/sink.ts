@@ -43,7 +43,7 @@ import type { Logger } from '../logging.js';
 import type { ConnectorItem, Store, TaskItem } from '../store/index.js';
 import { parseKafkaSinkEvent, type PartitionBatch, type RawKafkaRecord } from './sink-event.js';
 import { converterClassName, DeadLetterQueueReporter, errorHandlingConfig, RetryWithToleranceOperator, TOLERATED, type ErrorContext, type FailedRecord, type Stage } from './error-handling.js';
-import { configFingerprint, type SinkTaskCache, type WarmSinkTask } from './sink-tasks.js';
+import { configFingerprint, type SinkItems, type SinkTaskCache, type WarmSinkTask } from './sink-tasks.js';
 import { traceOf } from './worker.js';
 
 export interface SinkDeps {
@@ -147,7 +147,7 @@ function consumes(connector: ConnectorItem, topic: string): boolean {
 export async function runSinkInvocation(event: unknown, connectorName: string, deps: SinkDeps): Promise<SinkResult> {
   const log = deps.logger.child({ connector: connectorName, task: SINK_TASK, workerId: deps.workerId });
   const deadline = deps.clock() + Math.max(0, (deps.remainingTimeMs?.() ?? DEFAULT_REMAINING_MS) - RETRY_SAFETY_MS);
-  const [item, taskItem] = await Promise.all([deps.store.getConnector(connectorName), deps.store.getTask(connectorName, SINK_TASK)]);
+  const { connector: item, task: taskItem } = await sinkItems(connectorName, deps);
   if (!item) throw new NotFoundError(`Connector ${connectorName} not found; its event source mapping should have been deleted with it`);
   // Not committing is how a sink pauses here: the mapping keeps the batch until it runs again.
   if (item.targetState !== 'RUNNING') throw new RetriableError(`Connector ${connectorName} is ${item.targetState}; the batch is left uncommitted`);
@@ -238,6 +238,7 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
     log.info('sink batch delivered', { records: records.length, partitions: partitions.length, tolerated: operator.tolerated });
     return { connector: connectorName, records: records.length, offsets };
   } catch (err) {
+    deps.tasks?.forgetItems(connectorName);
     if (isRetriable(err)) {
       log.warn('sink batch failed; Lambda retries it', { error: scrubSecrets(err instanceof Error ? err.message : String(err), secretConfig, spec) });
       throw err;
@@ -263,6 +264,18 @@ export async function runSinkInvocation(event: unknown, connectorName: string, d
     if (dlqProducer) await dlqProducer.then((p) => p.disconnect()).catch((err: unknown) => log.warn('dead letter queue producer disconnect failed', { err }));
     await dlqAdmin?.disconnect().catch((err: unknown) => log.warn('dead letter queue admin disconnect failed', { err }));
   }
+}
+
+/** The connector's and task's items: read, or (a warm environment) as read within the last second. */
+async function sinkItems(connectorName: string, deps: SinkDeps): Promise<SinkItems> {
+  const now = deps.clock();
+  const recent = deps.tasks?.recentItems(connectorName, now);
+  if (recent) return recent;
+  const [connector, task] = await Promise.all([deps.store.getConnector(connectorName), deps.store.getTask(connectorName, SINK_TASK)]);
+  const items = { connector, task };
+  // Only a RUNNING connector's: any other state is read afresh each time, so it ends as soon as it is changed.
+  if (connector?.targetState === 'RUNNING' && task?.state === 'RUNNING' && !task.trace) deps.tasks?.keepItems(connectorName, items, now);
+  return items;
 }
 
 /** Without a remaining time from Lambda, retries get this long. */

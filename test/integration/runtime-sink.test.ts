@@ -24,7 +24,7 @@ import { registerTransforms } from '../../src/connect/transforms/index.js';
 import { registerFileStreamSink } from '../../src/connectors/file/file-stream-sink.js';
 import { createLogger } from '../../src/logging.js';
 import { runSinkInvocation, sinkAliasOf, sinkConnectorFor, type SinkDeps } from '../../src/runtime/sink.js';
-import { IDLE_LIMIT_MS, SinkTaskCache } from '../../src/runtime/sink-tasks.js';
+import { IDLE_LIMIT_MS, ITEMS_MAX_AGE_MS, SinkTaskCache } from '../../src/runtime/sink-tasks.js';
 import { Store } from '../../src/store/index.js';
 import { startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
 import { useDynalite } from '../helpers/dynalite.js';
@@ -508,10 +508,11 @@ describe('warm sink tasks (SinkDeps.tasks)', () => {
     await runSinkInvocation(batchOf({ 'orders-0': ['b'] }, 1), 'warm', warm);
     expect(lifecycle).toMatchObject({ starts: 1, stops: 0, puts: [['v1:a'], ['v1:b']] });
 
-    // The new config is used at once: the kept task is stopped, a new one started with it.
+    // The new config is used once read: the kept task is stopped, a new one started with it.
     const changed = { name: 'warm', topics: 'orders', ...counting, label: 'v2:' };
     const { connector: updated } = await deps.store.putConnectorConfig('warm', changed);
     await deps.store.writeTaskConfigs('warm', updated.generation, [changed]);
+    now += ITEMS_MAX_AGE_MS + 1; // the items read within the last second are used again
     await runSinkInvocation(batchOf({ 'orders-0': ['c'] }, 2), 'warm', warm);
     expect(lifecycle).toMatchObject({ starts: 2, stops: 1, puts: [['v1:a'], ['v1:b'], ['v2:c']] });
 
@@ -528,6 +529,22 @@ describe('warm sink tasks (SinkDeps.tasks)', () => {
 
     await warm.tasks.close();
     expect(lifecycle.stops).toBe(4);
+  });
+
+  it('keeps a RUNNING connector\'s items for a second: a pause reaches the environment once they are older', async () => {
+    let now = 5_000_000;
+    const warm = { ...deps, clock: () => now, tasks: new SinkTaskCache(deps.logger) };
+    await connector('warm-pause', counting);
+    await runSinkInvocation(batchOf({ 'orders-0': ['a'] }, 0), 'warm-pause', warm); // task becomes RUNNING (written)
+    now += ITEMS_MAX_AGE_MS + 1;
+    await runSinkInvocation(batchOf({ 'orders-0': ['b'] }, 1), 'warm-pause', warm); // read afresh: RUNNING, kept
+    await deps.store.setTargetState('warm-pause', 'PAUSED');
+    now += ITEMS_MAX_AGE_MS / 2;
+    await runSinkInvocation(batchOf({ 'orders-0': ['c'] }, 2), 'warm-pause', warm); // within the second: still delivered
+    now += ITEMS_MAX_AGE_MS;
+    await expect(runSinkInvocation(batchOf({ 'orders-0': ['d'] }, 3), 'warm-pause', warm)).rejects.toBeInstanceOf(RetriableError);
+    expect(lifecycle.puts.flat()).toEqual(['v1:a', 'v1:b', 'v1:c']);
+    await warm.tasks.close();
   });
 
   it("a kept task's errantRecordReporter reports to the current invocation's dead letter queue", async () => {
