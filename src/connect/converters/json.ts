@@ -49,6 +49,8 @@ export class JsonConverter implements Converter {
   #schemasEnable = true;
   #replaceNull = true;
   #cacheSize = 1000;
+  #lastKey: string | undefined;
+  #lastSchema: Schema | null = null;
   #writer = new JsonWriter({ decimalFormat: 'BASE64', replaceNullWithDefault: true });
   /** Schema JSON text → schema, least recently used first. */
   readonly #schemas = new Map<string, Schema | null>();
@@ -105,7 +107,7 @@ export class JsonConverter implements Converter {
     let schemaJson: unknown;
     try {
       payload = parseJson(text.slice(at + PAYLOAD_KEY.length, -1));
-      if (!this.#schemas.has(schemaText)) schemaJson = parseJson(schemaText);
+      if (schemaText !== this.#lastKey && !this.#schemas.has(schemaText)) schemaJson = parseJson(schemaText);
     } catch {
       return undefined;
     }
@@ -114,6 +116,17 @@ export class JsonConverter implements Converter {
   }
 
   #schemaFor(key: string, json: () => unknown): Schema | null {
+    // Consecutive records nearly always share their schema: no cache lookup then.
+    if (key === this.#lastKey) return this.#lastSchema;
+    const schema = this.#schemaLookup(key, json);
+    if (this.#cacheSize > 0) {
+      this.#lastKey = key;
+      this.#lastSchema = schema;
+    }
+    return schema;
+  }
+
+  #schemaLookup(key: string, json: () => unknown): Schema | null {
     const cached = this.#schemas.get(key);
     if (cached !== undefined || this.#schemas.has(key)) {
       // Move to the most recently used end.

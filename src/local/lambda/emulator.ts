@@ -171,14 +171,16 @@ export class LambdaEmulator {
    * payload too large or not JSON, throttled) throw LambdaApiError; function
    * errors are results with functionError set.
    */
-  async invoke(functionName: string, payload: Buffer, invocationType: InvocationType, options: InvokeOptions = {}): Promise<InvokeResult> {
+  /** A string payload is JSON text this process made (an event source mapping's batch): no copy into a Buffer and back. */
+  async invoke(functionName: string, payload: Buffer | string, invocationType: InvocationType, options: InvokeOptions = {}): Promise<InvokeResult> {
     if (this.closed) throw new LambdaApiError('ServiceException', 'the Lambda emulator is closed');
     const { fn, qualifier } = this.lookup(functionName, options.qualifier);
     const limit = invocationType === 'Event' ? INVOKE_LIMITS.eventBytes : INVOKE_LIMITS.requestResponseBytes;
-    if (payload.length > limit) {
+    const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    if (bytes > limit) {
       throw new LambdaApiError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
     }
-    const event = payload.length === 0 ? '{}' : payload.toString('utf8');
+    const event = bytes === 0 ? '{}' : typeof payload === 'string' ? payload : payload.toString('utf8');
     try {
       if (!options.trustedJson) JSON.parse(event);
     } catch (err) {

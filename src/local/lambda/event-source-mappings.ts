@@ -31,7 +31,7 @@ import { KafkaPoller, type PollerConfig } from './kafka-poller.js';
 export interface MappingHost {
   /** The function a FunctionName (name, ARN, with :alias) names: throws ResourceNotFoundException if it or its alias does not exist. */
   resolveFunction(raw: string): { name: string; qualifier?: string; arn: string };
-  invoke(functionName: string, payload: Buffer, qualifier?: string): Promise<InvokeResult>;
+  invoke(functionName: string, payload: Buffer | string, qualifier?: string): Promise<InvokeResult>;
   region: string;
   accountId: string;
 }

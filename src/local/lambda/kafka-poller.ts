@@ -43,7 +43,7 @@ export interface PollerConfig {
 }
 
 export interface PollerDeps {
-  invoke(functionName: string, payload: Buffer, qualifier?: string): Promise<InvokeResult>;
+  invoke(functionName: string, payload: Buffer | string, qualifier?: string): Promise<InvokeResult>;
   logger: Logger;
   /** Backoff between retries of a failed batch: doubled from initialMs up to maxMs. */
   retryBackoff?: { initialMs: number; maxMs: number };
@@ -238,7 +238,7 @@ export class KafkaPoller {
   private async invokeOnce(batch: Pending[]): Promise<string | undefined> {
     const event = selfManagedKafkaEvent(this.config.bootstrapServers, batch.map((p) => p.record));
     try {
-      const result = await this.deps.invoke(this.config.functionName, Buffer.from(event), this.config.qualifier);
+      const result = await this.deps.invoke(this.config.functionName, event, this.config.qualifier);
       if (!result.functionError) return undefined;
       return result.payload.toString('utf8').slice(0, 1_000);
     } catch (err) {
