@@ -54,8 +54,6 @@ export interface KafkaSinkEvent {
 }
 
 const TIMESTAMP_TYPES: ReadonlySet<string> = new Set<TimestampType>(['CREATE_TIME', 'LOG_APPEND_TIME', 'NO_TIMESTAMP_TYPE']);
-/** What a length check cannot see: `=` only at the end, and the URL-safe alphabet's `-` and `_` (which Node's decoder takes). */
-const BASE64_EDGES = /^[^=_-]*={0,2}$/;
 
 /**
  * A cheap guard for the handler: the event claims to come from a Kafka event
@@ -136,12 +134,13 @@ class RecordPath {
 function bytesOf(raw: unknown, record: RecordPath, field: string): Buffer | null {
   if (raw === undefined || raw === null) return null;
   if (typeof raw !== 'string') fail(record.at(field), `expected base64 or null, got ${describe(raw)}`);
-  // Node's decoder skips characters outside the alphabet, so a length that is
-  // not what the text's length promises means the text was not base64. Cheaper
-  // than a regular expression over every value of the batch.
+  // Node's decoder skips characters outside the alphabet and stops at a `=`, so
+  // a length that is not what the text's length promises means the text was
+  // not base64; what that cannot see is the URL-safe alphabet's `-` and `_`,
+  // which Node also decodes. Cheaper than a regular expression over every value.
   const bytes = Buffer.from(raw, 'base64');
   const padding = raw.endsWith('==') ? 2 : raw.endsWith('=') ? 1 : 0;
-  if (raw.length % 4 !== 0 || bytes.length !== (raw.length / 4) * 3 - padding || !BASE64_EDGES.test(raw)) fail(record.at(field), 'not base64');
+  if (raw.length % 4 !== 0 || bytes.length !== (raw.length / 4) * 3 - padding || raw.includes('-') || raw.includes('_')) fail(record.at(field), 'not base64');
   return bytes;
 }
 

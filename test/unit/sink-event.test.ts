@@ -85,6 +85,9 @@ describe('parseKafkaSinkEvent', () => {
 
   it.each<[string, (e: Sample) => unknown, string]>([
     ['a value that is not base64', (e) => (at(e, 'orders-0', 2).value = 'not base64!'), 'records["orders-0"][2].value: not base64'],
+    ['a value in the URL-safe alphabet', (e) => (at(e, 'orders-0', 2).value = 'YW-_'), 'records["orders-0"][2].value: not base64'],
+    ['a value with padding inside', (e) => (at(e, 'orders-0', 2).value = 'YW==YWJj'), 'records["orders-0"][2].value: not base64'],
+    ['a value of the wrong length', (e) => (at(e, 'orders-0', 2).value = 'YWJjZ'), 'records["orders-0"][2].value: not base64'],
     ['a key that is a number', (e) => (at(e, 'orders-1', 0).key = 42), 'records["orders-1"][0].key: expected base64 or null, got 42'],
     ['a header byte out of range', (e) => ((at(e, 'orders-0', 1).headers![0]!.source as number[])[4] = 300), 'records["orders-0"][1].headers[0]["source"][4]: not a byte: 300'],
     ['a header that is not an array', (e) => (at(e, 'orders-0', 0).headers![0]!['trace-id'] = 'x'), 'records["orders-0"][0].headers[0]["trace-id"]: expected an array of bytes, got "x"'],

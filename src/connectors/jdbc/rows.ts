@@ -55,6 +55,8 @@ const NO_KEY = {};
 
 export class RowMapper {
   readonly #shapes = new Map<string, RowShape>();
+  /** topic → table.name.format applied to it. */
+  readonly #tables = new Map<string, string>();
   /**
    * key schema → value schema → `op\0table` → shape. With struct values the
    * columns follow from the two schemas and the config alone, and a batch's
@@ -69,7 +71,14 @@ export class RowMapper {
   ) {}
 
   tableOf(record: SinkRecord): string {
-    return this.config.tableNameFormat.split('${topic}').join(record.topic);
+    let table = this.#tables.get(record.topic);
+    if (table === undefined) {
+      table = this.config.tableNameFormat.split('${topic}').join(record.topic);
+      // Topics are few; a regex-subscribed sink over very many keeps only the recent ones.
+      if (this.#tables.size >= 1_000) this.#tables.clear();
+      this.#tables.set(record.topic, table);
+    }
+    return table;
   }
 
   /** The row of one record; null when it is skipped (a tombstone without delete.enabled). Throws RecordWriteError naming the record. */
