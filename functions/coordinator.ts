@@ -9,7 +9,7 @@ import { createKafka, bootstrapServers } from '../src/kafka/client.js';
 import { createAsyncInvoker } from '../src/runtime/invoker.js';
 import { createRuntimeRegistry } from '../src/runtime/plugins.js';
 import { SinkMappings } from '../src/runtime/sink-mappings.js';
-import { coordinatorSettingsFrom, functionNames, mskClusterArn } from '../src/runtime/settings.js';
+import { coordinatorSettingsFrom, functionNames, kafkaSourceAccess, mskClusterArn } from '../src/runtime/settings.js';
 import type { WorkerEvent } from '../src/runtime/worker.js';
 import { createDynamoClient, Store, tableName } from '../src/store/index.js';
 
@@ -28,6 +28,7 @@ function depsOnce(): CoordinatorDeps {
       functionName: functionNames().sink,
       bootstrapServers: bootstrapServers(),
       mskClusterArn: mskClusterArn(),
+      sourceAccess: kafkaSourceAccess(),
       listTopics: async () => {
         const admin = kafka.admin();
         await admin.connect();

@@ -47,3 +47,40 @@ export const functionNames = (env: NodeJS.ProcessEnv = process.env) => ({
 
 /** The MSK cluster the bootstrap servers belong to, if any ('' or unset: a self-managed cluster). */
 export const mskClusterArn = (env: NodeJS.ProcessEnv = process.env): string | undefined => env.SLIPWAY_MSK_CLUSTER_ARN?.trim() || undefined;
+
+/** One of Lambda's SourceAccessConfigurations of a Kafka event source mapping. */
+export interface KafkaSourceAccess {
+  Type: KafkaAuthType | 'SERVER_ROOT_CA_CERTIFICATE' | 'VPC_SUBNET' | 'VPC_SECURITY_GROUP';
+  URI: string;
+}
+
+const KAFKA_AUTH_TYPES = ['BASIC_AUTH', 'SASL_SCRAM_256_AUTH', 'SASL_SCRAM_512_AUTH', 'CLIENT_CERTIFICATE_TLS_AUTH'] as const;
+type KafkaAuthType = (typeof KAFKA_AUTH_TYPES)[number];
+const listFrom = (raw: string | undefined): string[] => (raw ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+
+/**
+ * How the sink connectors' event source mappings reach and authenticate to the
+ * cluster (Lambda's SourceAccessConfigurations): SLIPWAY_KAFKA_AUTH (NONE or
+ * one of Lambda's auth types) with SLIPWAY_KAFKA_AUTH_SECRET_ARN (the Secrets
+ * Manager secret holding the credentials or client certificate),
+ * SLIPWAY_KAFKA_ROOT_CA_SECRET_ARN (a private CA's certificate), and
+ * SLIPWAY_KAFKA_VPC_SUBNETS / SLIPWAY_KAFKA_VPC_SECURITY_GROUPS (comma lists:
+ * where Lambda's pollers run to reach brokers inside a VPC). Unset: none, a
+ * cluster Lambda reaches in plaintext without credentials (or MSK with IAM).
+ */
+export function kafkaSourceAccess(env: NodeJS.ProcessEnv = process.env): KafkaSourceAccess[] {
+  const out: KafkaSourceAccess[] = [];
+  const auth = env.SLIPWAY_KAFKA_AUTH?.trim() ?? '';
+  const secret = env.SLIPWAY_KAFKA_AUTH_SECRET_ARN?.trim() ?? '';
+  if (auth !== '' && auth !== 'NONE') {
+    if (!(KAFKA_AUTH_TYPES as readonly string[]).includes(auth)) throw new Error(`environment variable SLIPWAY_KAFKA_AUTH must be NONE or one of ${KAFKA_AUTH_TYPES.join(', ')}, got ${JSON.stringify(auth)}`);
+    if (!secret.startsWith('arn:')) throw new Error(`SLIPWAY_KAFKA_AUTH=${auth} needs SLIPWAY_KAFKA_AUTH_SECRET_ARN, the ARN of the Secrets Manager secret with the credentials`);
+    out.push({ Type: auth as KafkaAuthType, URI: secret });
+  }
+  const rootCa = env.SLIPWAY_KAFKA_ROOT_CA_SECRET_ARN?.trim() ?? '';
+  if (rootCa !== '') out.push({ Type: 'SERVER_ROOT_CA_CERTIFICATE', URI: rootCa });
+  for (const subnet of listFrom(env.SLIPWAY_KAFKA_VPC_SUBNETS)) out.push({ Type: 'VPC_SUBNET', URI: `subnet:${subnet}` });
+  for (const group of listFrom(env.SLIPWAY_KAFKA_VPC_SECURITY_GROUPS)) out.push({ Type: 'VPC_SECURITY_GROUP', URI: `security_group:${group}` });
+  return out;
+}
+

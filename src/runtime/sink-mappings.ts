@@ -35,6 +35,7 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import type { Logger } from '../logging.js';
+import type { KafkaSourceAccess } from './settings.js';
 import { sinkAliasOf } from './sink.js';
 
 export interface SinkMappingsOptions {
@@ -45,6 +46,8 @@ export interface SinkMappingsOptions {
   bootstrapServers: readonly string[];
   /** When that cluster is Amazon MSK: its ARN, and the mappings are MSK ones (events aws:kafka). */
   mskClusterArn?: string;
+  /** Authentication, TLS and VPC of the mappings (settings.ts kafkaSourceAccess); set when a mapping is created. */
+  sourceAccess?: readonly KafkaSourceAccess[];
   /** The cluster's topics, for topics.regex. */
   listTopics(): Promise<string[]>;
   logger: Logger;
@@ -147,8 +150,17 @@ export class SinkMappings {
 
   /** An MSK cluster by its ARN, or a self-managed one by its bootstrap servers. */
   private source(groupId: string): Partial<CreateEventSourceMappingCommandInput> {
-    if (this.opts.mskClusterArn) return { EventSourceArn: this.opts.mskClusterArn, AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: groupId } };
-    return { SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: [...this.opts.bootstrapServers] } }, SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: groupId } };
+    const access = this.opts.sourceAccess ?? [];
+    if (this.opts.mskClusterArn) {
+      // Lambda knows an MSK cluster's network itself: only the auth entries apply.
+      const auth = access.filter((a) => a.Type === 'SASL_SCRAM_512_AUTH' || a.Type === 'CLIENT_CERTIFICATE_TLS_AUTH');
+      return { EventSourceArn: this.opts.mskClusterArn, AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: groupId }, ...(auth.length > 0 ? { SourceAccessConfigurations: auth.map((a) => ({ ...a })) } : {}) };
+    }
+    return {
+      SelfManagedEventSource: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: [...this.opts.bootstrapServers] } },
+      SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: groupId },
+      ...(access.length > 0 ? { SourceAccessConfigurations: access.map((a) => ({ ...a })) } : {}),
+    };
   }
 
   private async ensureAlias(alias: string, connector: string): Promise<void> {

@@ -180,6 +180,12 @@ describe('template.yaml', () => {
       SLIPWAY_COORDINATOR_FUNCTION: { getter: /\bfunctionNames\(\)\.coordinator\b/, value: () => ({ Ref: 'CoordinatorFunction' }) },
       SLIPWAY_SINK_FUNCTION: { getter: /\bfunctionNames\(\)\.sink\b/, value: () => ({ Ref: 'SinkFunction' }) },
       SLIPWAY_MSK_CLUSTER_ARN: { getter: /\bmskClusterArn\(\)/, value: () => ({ Ref: 'MskClusterArn' }) },
+      // Unset locally (plaintext, no VPC); in AWS the sink mappings must reach the brokers as the functions do.
+      SLIPWAY_KAFKA_AUTH: { getter: /\bkafkaSourceAccess\(\)/, value: () => ({ Ref: 'KafkaAuth' }) },
+      SLIPWAY_KAFKA_AUTH_SECRET_ARN: { getter: /\bkafkaSourceAccess\(\)/, value: () => ({ Ref: 'KafkaAuthSecretArn' }) },
+      SLIPWAY_KAFKA_ROOT_CA_SECRET_ARN: { getter: /\bkafkaSourceAccess\(\)/, value: () => ({ Ref: 'KafkaRootCaSecretArn' }) },
+      SLIPWAY_KAFKA_VPC_SUBNETS: { getter: /\bkafkaSourceAccess\(\)/, value: () => ({ 'Fn::Join': [',', { Ref: 'SubnetIds' }] }) },
+      SLIPWAY_KAFKA_VPC_SECURITY_GROUPS: { getter: /\bkafkaSourceAccess\(\)/, value: () => ({ 'Fn::Join': [',', { Ref: 'SecurityGroupIds' }] }) },
     };
     /** Read with a default that is right everywhere. */
     const optional = new Set(['SLIPWAY_LOG_LEVEL']);
