@@ -17,7 +17,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defineConfig } from '../../src/connect/config/config-def.js';
 import { ConnectError, NotFoundError, RetriableError } from '../../src/connect/errors.js';
-import type { SinkConnector, SinkTaskContext } from '../../src/connect/plugin.js';
+import type { ConfigSpec } from '../../src/connect/config/config-def.js';
+import type { SinkConnector, SinkTask, SinkTaskContext } from '../../src/connect/plugin.js';
 import type { SinkRecord } from '../../src/connect/record.js';
 import { createPluginRegistry } from '../../src/connect/registry.js';
 import { registerTransforms } from '../../src/connect/transforms/index.js';
@@ -37,124 +38,87 @@ const registry = createPluginRegistry();
 registerFileStreamSink(registry, 'test');
 registerTransforms(registry);
 
+/** A test sink connector of one task per tasks.max, each made by createTask. */
+function registerTestSink(connectorClass: string, spec: ConfigSpec<unknown>, createTask: () => SinkTask): void {
+  registry.registerConnector({
+    class: connectorClass,
+    type: 'sink',
+    version: 'test',
+    create: (): SinkConnector => ({ type: 'sink', version: () => 'test', config: () => spec, start: () => {}, taskConfigs: (n) => Array.from({ length: n }, () => ({})), stop: () => {}, createTask }),
+  });
+}
+
 // A sink whose target refuses every put, quoting the password it was given.
 const refusingSpec = defineConfig([{ name: 'db.password', type: 'password', default: null, importance: 'low', doc: 'a secret that must not leak' }]);
-registry.registerConnector({
-  class: 'test.RefusingSinkConnector',
-  type: 'sink',
-  version: 'test',
-  create: (): SinkConnector => ({
-    type: 'sink',
+registerTestSink('test.RefusingSinkConnector', refusingSpec, () => {
+  let password = '';
+  return {
     version: () => 'test',
-    config: () => refusingSpec,
-    start: () => {},
-    taskConfigs: (n) => Array.from({ length: n }, () => ({})),
-    stop: () => {},
-    createTask: () => {
-      let password = '';
-      return {
-        version: () => 'test',
-        start: (config) => void (password = config['db.password'] ?? ''),
-        put: () => {
-          throw new Error(`database refused password ${password}`);
-        },
-        stop: () => {},
-      };
+    start: (config) => void (password = config['db.password'] ?? ''),
+    put: () => {
+      throw new Error(`database refused password ${password}`);
     },
-  }),
+    stop: () => {},
+  };
 });
 
 // A sink whose target is busy (a RetriableError) for its first `busy.puts` puts.
 const flakySpec = defineConfig([{ name: 'busy.puts', type: 'int', default: 0, importance: 'low', doc: 'puts refused before one succeeds' }]);
 const flakyWrites: string[] = [];
 let flakyPuts = 0;
-registry.registerConnector({
-  class: 'test.FlakySinkConnector',
-  type: 'sink',
-  version: 'test',
-  create: (): SinkConnector => ({
-    type: 'sink',
+registerTestSink('test.FlakySinkConnector', flakySpec, () => {
+  let busy = 0;
+  return {
     version: () => 'test',
-    config: () => flakySpec,
-    start: () => {},
-    taskConfigs: (n) => Array.from({ length: n }, () => ({})),
-    stop: () => {},
-    createTask: () => {
-      let busy = 0;
-      return {
-        version: () => 'test',
-        start: (config) => void (busy = Number(config['busy.puts'] ?? 0)),
-        put: (records) => {
-          if (++flakyPuts <= busy) throw new RetriableError('target busy');
-          flakyWrites.push(...records.map((r) => String(r.value)));
-        },
-        stop: () => {},
-      };
+    start: (config) => void (busy = Number(config['busy.puts'] ?? 0)),
+    put: (records) => {
+      if (++flakyPuts <= busy) throw new RetriableError('target busy');
+      flakyWrites.push(...records.map((r) => String(r.value)));
     },
-  }),
+    stop: () => {},
+  };
 });
 
 // A sink that reports every record whose value is "bad" to the errantRecordReporter and keeps the rest.
 const written: string[] = [];
-registry.registerConnector({
-  class: 'test.ReportingSinkConnector',
-  type: 'sink',
-  version: 'test',
-  create: (): SinkConnector => ({
-    type: 'sink',
+registerTestSink('test.ReportingSinkConnector', defineConfig([]), () => {
+  let context: SinkTaskContext;
+  return {
     version: () => 'test',
-    config: () => defineConfig([]),
-    start: () => {},
-    taskConfigs: (n) => Array.from({ length: n }, () => ({})),
-    stop: () => {},
-    createTask: () => {
-      let context: SinkTaskContext;
-      return {
-        version: () => 'test',
-        start: (_config, ctx) => void (context = ctx),
-        put: async (records: readonly SinkRecord[]) => {
-          for (const r of records) {
-            if (r.value !== 'bad') written.push(String(r.value));
-            else if (context.errantRecordReporter) await context.errantRecordReporter.report(r, new RangeError('the target refused "bad"'));
-            else throw new RangeError('the target refused "bad"');
-          }
-        },
-        stop: () => {},
-      };
+    start: (_config, ctx) => void (context = ctx),
+    put: async (records: readonly SinkRecord[]) => {
+      for (const r of records) {
+        if (r.value !== 'bad') written.push(String(r.value));
+        else if (context.errantRecordReporter) await context.errantRecordReporter.report(r, new RangeError('the target refused "bad"'));
+        else throw new RangeError('the target refused "bad"');
+      }
     },
-  }),
+    stop: () => {},
+  };
 });
 
 // A sink that counts its tasks' starts and stops, and fails a put of the value "fail".
 const lifecycle = { starts: 0, stops: 0, puts: [] as string[][] };
-registry.registerConnector({
-  class: 'test.CountingSinkConnector',
-  type: 'sink',
-  version: 'test',
-  create: (): SinkConnector => ({
-    type: 'sink',
-    version: () => 'test',
-    config: () => defineConfig([{ name: 'label', type: 'string', default: '', importance: 'low', doc: 'written before each value' }]),
-    start: () => {},
-    taskConfigs: (n) => Array.from({ length: n }, () => ({})),
-    stop: () => {},
-    createTask: () => {
-      let label = '';
-      return {
-        version: () => 'test',
-        start: (config) => {
-          lifecycle.starts++;
-          label = config['label'] ?? '';
-        },
-        put: (records: readonly SinkRecord[]) => {
-          if (records.some((r) => r.value === 'fail')) throw new Error('the target refused "fail"');
-          lifecycle.puts.push(records.map((r) => `${label}${String(r.value)}`));
-        },
-        stop: () => void lifecycle.stops++,
-      };
-    },
-  }),
-});
+registerTestSink(
+  'test.CountingSinkConnector',
+  defineConfig([{ name: 'label', type: 'string', default: '', importance: 'low', doc: 'written before each value' }]),
+  () => {
+    let label = '';
+    return {
+      version: () => 'test',
+      start: (config) => {
+        lifecycle.starts++;
+        label = config['label'] ?? '';
+      },
+      put: (records: readonly SinkRecord[]) => {
+        if (records.some((r) => r.value === 'fail')) throw new Error('the target refused "fail"');
+        lifecycle.puts.push(records.map((r) => `${label}${String(r.value)}`));
+      },
+      stop: () => void lifecycle.stops++,
+    };
+  },
+);
+
 
 let broker: TestBroker;
 let kafka: Kafka;
