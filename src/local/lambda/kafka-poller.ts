@@ -57,37 +57,32 @@ const ENVELOPE_BYTES = 1024;
 /** Lambda's cap on retries when a destination is set and retries are otherwise infinite. */
 const RETRIES_WITH_DESTINATION = 10;
 
-/** One record of the event, as Lambda writes it. */
-export interface KafkaEventRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME';
-  key: string | null;
-  value: string | null;
-  headers: Array<Record<string, number[]>>;
+/**
+ * One record of the event as Lambda writes it, as JSON text:
+ * `{"topic","partition","offset","timestamp","timestampType","key","value","headers"}`
+ * with base64 key and value (null when absent) and headers as
+ * `[{"<name>": [signed bytes]}]`. Written as text, not as an object that is
+ * then serialised: this runs for every record the mapping delivers.
+ */
+export function eventRecordJson(topicJson: string, partition: number, m: KafkaMessage): string {
+  const batchContext = (m as KafkaMessage & { batchContext?: { timestampType?: number } }).batchContext;
+  const key = m.key ? `"${m.key.toString('base64')}"` : 'null';
+  const value = m.value ? `"${m.value.toString('base64')}"` : 'null';
+  const headers = hasHeaders(m.headers) ? JSON.stringify(eventHeaders(m.headers)) : '[]';
+  const timestamp = Number(m.timestamp);
+  // The offset is kafkajs's decimal string of an int64: a valid JSON number as it is.
+  return `{"topic":${topicJson},"partition":${partition},"offset":${m.offset},"timestamp":${Number.isFinite(timestamp) ? timestamp : -1},"timestampType":"${batchContext?.timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME'}","key":${key},"value":${value},"headers":${headers}}`;
 }
 
-/** A Kafka message as the event's record: base64 key and value (null when absent), headers as signed bytes. */
-export function eventRecord(topic: string, partition: number, m: KafkaMessage): KafkaEventRecord {
-  const batchContext = (m as KafkaMessage & { batchContext?: { timestampType?: number } }).batchContext;
-  return {
-    topic,
-    partition,
-    offset: Number(m.offset),
-    timestamp: Number(m.timestamp),
-    timestampType: batchContext?.timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
-    key: m.key ? m.key.toString('base64') : null,
-    value: m.value ? m.value.toString('base64') : null,
-    headers: eventHeaders(m.headers),
-  };
+function hasHeaders(headers: IHeaders | undefined): headers is IHeaders {
+  for (const _ in headers) return true;
+  return false;
 }
 
 /** kafkajs folds repeated header names into an array; Lambda lists each header as `{name: [signed bytes]}`. */
-function eventHeaders(headers: IHeaders | undefined): Array<Record<string, number[]>> {
+function eventHeaders(headers: IHeaders): Array<Record<string, number[]>> {
   const out: Array<Record<string, number[]>> = [];
-  for (const [name, raw] of Object.entries(headers ?? {})) {
+  for (const [name, raw] of Object.entries(headers)) {
     for (const value of Array.isArray(raw) ? raw : [raw]) {
       if (value === undefined) continue;
       const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value);
@@ -97,27 +92,16 @@ function eventHeaders(headers: IHeaders | undefined): Array<Record<string, numbe
   return out;
 }
 
-/**
- * At least the record's JSON size, counted without serialising it: the event is
- * serialised once, when sent. Base64 needs no escaping; a header name may (×6),
- * a signed byte takes at most 5 characters; 160 covers field names, numbers and
- * punctuation.
- */
-function recordBytes(r: KafkaEventRecord): number {
-  let n = 160 + Buffer.byteLength(r.topic) * 6 + (r.key?.length ?? 4) + (r.value?.length ?? 4);
-  for (const header of r.headers) for (const [name, bytes] of Object.entries(header)) n += 8 + Buffer.byteLength(name) * 6 + bytes.length * 5;
-  return n;
-}
-
-/** The SelfManagedKafka event of one partition's batch. */
-export function selfManagedKafkaEvent(bootstrapServers: string[], records: KafkaEventRecord[]): string {
-  const first = records[0]!;
-  return JSON.stringify({ eventSource: 'SelfManagedKafka', bootstrapServers: bootstrapServers.join(','), records: { [`${first.topic}-${first.partition}`]: records } });
+/** The SelfManagedKafka event of one partition's batch, from its records' JSON texts. */
+export function selfManagedKafkaEvent(bootstrapServers: string[], topic: string, partition: number, records: readonly string[]): string {
+  return `{"eventSource":"SelfManagedKafka","bootstrapServers":${JSON.stringify(bootstrapServers.join(','))},"records":{${JSON.stringify(`${topic}-${partition}`)}:[${records.join(',')}]}}`;
 }
 
 interface Pending {
   message: KafkaMessage;
-  record: KafkaEventRecord;
+  offset: string;
+  /** The record's JSON text in the event. */
+  json: string;
 }
 
 export class KafkaPoller {
@@ -174,6 +158,8 @@ export class KafkaPoller {
     const { batch } = payload;
     let current: Pending[] = [];
     let bytes = ENVELOPE_BYTES;
+    const topicJson = JSON.stringify(batch.topic);
+    const asciiTopic = /^[\x20-\x7e]*$/.test(topicJson);
     const flush = async (): Promise<boolean> => {
       if (current.length === 0) return true;
       const done = await this.process(current, payload, 0);
@@ -183,12 +169,13 @@ export class KafkaPoller {
     };
     for (const message of batch.messages) {
       if ((message as KafkaMessage & { isControlRecord?: boolean }).isControlRecord) continue;
-      const record = eventRecord(batch.topic, batch.partition, message);
-      const size = recordBytes(record) + 1;
+      const json = eventRecordJson(topicJson, batch.partition, message);
+      // Characters are bytes but for a topic or header name outside ASCII: counted exactly then.
+      const size = (asciiTopic && !hasHeaders(message.headers) ? json.length : Buffer.byteLength(json)) + 1;
       if (current.length > 0 && (current.length >= this.config.batchSize || bytes + size > MAX_EVENT_BYTES)) {
         if (!(await flush())) return;
       }
-      current.push({ message, record });
+      current.push({ message, offset: message.offset, json });
       bytes += size;
     }
     await flush();
@@ -208,24 +195,25 @@ export class KafkaPoller {
       if (!this.live(payload)) return false;
       // kafkajs heartbeats only between fetches: keep the membership alive through a long invocation.
       const beat = setInterval(() => void payload.heartbeat().catch(() => undefined), 3_000);
-      const failure = await this.invokeOnce(batch).finally(() => clearInterval(beat));
+      const failure = await this.invokeOnce(batch, payload).finally(() => clearInterval(beat));
       if (failure === undefined) {
         this.deps.onResult?.('OK');
         return this.commit(batch, payload);
       }
       this.deps.onResult?.('PROBLEM: Function call failed');
-      const last = batch[batch.length - 1]!.record;
-      this.logger.info('batch failed', { topic: last.topic, partition: last.partition, firstOffset: batch[0]!.record.offset, lastOffset: last.offset, records: batch.length, retries, failure });
+      const { topic, partition } = payload.batch;
+      const lastOffset = batch[batch.length - 1]!.offset;
+      this.logger.info('batch failed', { topic, partition, firstOffset: batch[0]!.offset, lastOffset, records: batch.length, retries, failure });
       if (c.bisectBatchOnFunctionError && batch.length > 1) {
         const half = Math.ceil(batch.length / 2);
         return (await this.process(batch.slice(0, half), payload, retries)) && this.process(batch.slice(half), payload, retries);
       }
       if (limit !== -1 && retries >= limit) {
         if (!c.onFailureTopic) {
-          this.logger.warn('batch failed; retries exhausted, records skipped', { topic: last.topic, partition: last.partition, lastOffset: last.offset, failure });
+          this.logger.warn('batch failed; retries exhausted, records skipped', { topic, partition, lastOffset, failure });
           return this.commit(batch, payload);
         }
-        if (!(await this.sendToDestination(batch, failure))) return false;
+        if (!(await this.sendToDestination(batch, payload.batch.topic, payload.batch.partition, failure))) return false;
         return this.commit(batch, payload);
       }
       retries++;
@@ -235,8 +223,8 @@ export class KafkaPoller {
   }
 
   /** Undefined on success; otherwise why the invocation failed. */
-  private async invokeOnce(batch: Pending[]): Promise<string | undefined> {
-    const event = selfManagedKafkaEvent(this.config.bootstrapServers, batch.map((p) => p.record));
+  private async invokeOnce(batch: Pending[], payload: EachBatchPayload): Promise<string | undefined> {
+    const event = selfManagedKafkaEvent(this.config.bootstrapServers, payload.batch.topic, payload.batch.partition, batch.map((p) => p.json));
     try {
       const result = await this.deps.invoke(this.config.functionName, event, this.config.qualifier);
       if (!result.functionError) return undefined;
@@ -266,7 +254,7 @@ export class KafkaPoller {
    * The failed records to the `kafka://` destination: each record as it was
    * (key, value, headers), plus headers naming where it came from and why.
    */
-  private async sendToDestination(batch: Pending[], failure: string): Promise<boolean> {
+  private async sendToDestination(batch: Pending[], sourceTopic: string, sourcePartition: number, failure: string): Promise<boolean> {
     const topic = this.config.onFailureTopic!;
     for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 10_000)) {
       if (this.stopping) return false;
@@ -278,16 +266,16 @@ export class KafkaPoller {
         }
         await this.producer.send({
           topic,
-          messages: batch.map(({ message, record }) => ({
+          messages: batch.map(({ message, offset }) => ({
             key: message.key,
             value: message.value,
             timestamp: message.timestamp,
             headers: {
               ...message.headers,
               'slipway.esm.uuid': this.config.uuid,
-              'slipway.esm.source.topic': record.topic,
-              'slipway.esm.source.partition': String(record.partition),
-              'slipway.esm.source.offset': String(record.offset),
+              'slipway.esm.source.topic': sourceTopic,
+              'slipway.esm.source.partition': String(sourcePartition),
+              'slipway.esm.source.offset': offset,
               'slipway.esm.condition': 'RetryAttemptsExhausted',
               'slipway.esm.function.error': failure.slice(0, 1_000),
             },
