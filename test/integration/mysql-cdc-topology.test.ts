@@ -178,8 +178,10 @@ describe('a large transaction', () => {
     const before = await topicSize(TOPIC);
     await bigTransaction(N + 1);
     const cuts: Array<Record<string, unknown>> = [];
-    for (let i = 0; i < 20 && (await topicSize(TOPIC)) < before + N; i++) {
-      expect((await invoke('big', 1_200)).outcome).toBe('handed-off');
+    // About 0.4 s of reading each (0.7 s less the safety buffer): short enough that one never takes the whole
+    // transaction (a 1.2 s one once did, on a quiet machine), long enough to get past connecting on a busy one.
+    for (let i = 0; i < 60 && (await topicSize(TOPIC)) < before + N; i++) {
+      expect((await invoke('big', 700)).outcome).toBe('handed-off');
       const offset = (await store.readOffsets('big'))[0]!.offset!;
       if (offset.event !== undefined || offset.row !== undefined) cuts.push(offset);
     }
