@@ -49,6 +49,16 @@ describe('slipway dev: sink connectors run off the local event source mapping', 
     });
     expect(res.status).toBe(201);
     await waitFor(() => lines(out).length >= 3, { what: 'three lines in the sink file', timeoutMs: 60_000 });
+    // Lambda commits a batch after the invocation returns: a restart before that delivers it again (at least
+    // once). The restart below is to show what was committed stays committed, so wait for the commit.
+    await waitFor(
+      async () => {
+        const res = await dev.api('GET', '/connectors/orders-file/offsets');
+        const offsets = (res.body as { offsets?: Array<{ offset: { kafka_offset: number } }> }).offsets ?? [];
+        return offsets.reduce((n, o) => n + o.offset.kafka_offset, 0) >= 3;
+      },
+      { what: 'the three records committed by connect-orders-file', timeoutMs: 60_000 },
+    );
     const [mapping] = await mappings();
     expect(mapping).toMatchObject({
       FunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:slipway-sink:${sinkAliasOf('orders-file')}`,
