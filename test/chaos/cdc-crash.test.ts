@@ -18,7 +18,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { DevHarness, isAlive, type TopicReader } from '../helpers/dev.js';
 import { waitFor } from '../helpers/env.js';
-import { useTestMariaDb } from '../helpers/mariadb.js';
+import { mariaDbConnectorConfig, useTestMariaDb } from '../helpers/mariadb.js';
 
 const CHUNK = 500;
 const BATCH = 500;
@@ -135,24 +135,15 @@ describe('kill -9 of a CDC worker (issue 4)', () => {
     const user = await mariadb().db.createCdcUser('cdc', 'cdc-pw');
     const res = await dev.api('POST', '/connectors', {
       name,
-      config: {
-        'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-        'database.hostname': user.host,
-        'database.port': String(user.port),
-        'database.user': user.user,
-        'database.password': user.password,
-        'database.server.id': String(serverId++),
-        'topic.prefix': name,
+      config: mariaDbConnectorConfig(user, { serverId: serverId++, prefix: name, bootstrap: dev.stack.bootstrap }, {
         'database.include.list': database,
-        'schema.history.internal.kafka.bootstrap.servers': dev.stack.bootstrap,
-        'schema.history.internal.kafka.topic': `${name}.history`,
         'snapshot.chunk.size': String(CHUNK),
         'max.batch.size': String(BATCH),
         'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
         'key.converter.schemas.enable': 'false',
         'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
         'value.converter.schemas.enable': 'false',
-      },
+      }),
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
   }

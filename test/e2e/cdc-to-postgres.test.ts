@@ -21,7 +21,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { DevHarness } from '../helpers/dev.js';
 import { waitFor } from '../helpers/env.js';
-import { INVENTORY_ROWS, useTestMariaDb } from '../helpers/mariadb.js';
+import { INVENTORY_ROWS, mariaDbConnectorConfig, useTestMariaDb } from '../helpers/mariadb.js';
 import { useTestPostgres } from '../helpers/postgres.js';
 
 const PREFIX = 'cdc';
@@ -95,20 +95,7 @@ describe('MariaDB → CDC → JDBC sink → PostgreSQL in slipway dev (issue 5)'
 
     const source = await dev.api('POST', '/connectors', {
       name: SOURCE,
-      config: {
-        'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-        'database.hostname': user.host,
-        'database.port': String(user.port),
-        'database.user': user.user,
-        'database.password': user.password,
-        'database.server.id': '8501',
-        'topic.prefix': PREFIX,
-        'database.include.list': 'inventory',
-        'table.include.list': 'inventory.customers',
-        'schema.history.internal.kafka.bootstrap.servers': dev.stack.bootstrap,
-        'schema.history.internal.kafka.topic': `${PREFIX}.history`,
-        ...json,
-      },
+      config: mariaDbConnectorConfig(user, { serverId: 8501, prefix: PREFIX, bootstrap: dev.stack.bootstrap }, { 'database.include.list': 'inventory', 'table.include.list': 'inventory.customers', ...json }),
     });
     expect(source.status, JSON.stringify(source.body)).toBe(201);
     await waitFor(async () => (await dev.kafka.admin().listTopics()).includes(TOPIC), { what: `topic ${TOPIC}`, timeoutMs: 60_000 });

@@ -13,7 +13,8 @@ import { runWorkerInvocation, type WorkerDeps, type WorkerEvent, type WorkerResu
 import { Store, createDynamoClient, ensureTable } from '../../src/store/index.js';
 import { startTestBroker, type TestBroker } from './broker.js';
 import { waitFor } from './env.js';
-import { useTestMariaDb } from './mariadb.js';
+import { topicEnd } from './kafkajs.js';
+import { mariaDbConnectorConfig, useTestMariaDb } from './mariadb.js';
 
 export const logger = createLogger('test', { level: 'silent' });
 export const registry = createRuntimeRegistry();
@@ -65,21 +66,12 @@ export function workerDeps(successors: WorkerEvent[] = []): WorkerDeps {
 
 export async function connectorConfig(prefix: string, extra: Record<string, string> = {}, grants?: 'none'): Promise<Record<string, string>> {
   const user = await mariadbOfFile().db.createCdcUser(grants ? `cdc_${grants}` : 'cdc', 'cdc-pw', grants ? { grants } : {});
-  return {
-    'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
-    'database.hostname': user.host,
-    'database.port': String(user.port),
-    'database.user': user.user,
-    'database.password': user.password,
-    'database.server.id': String(nextServerId++),
-    'topic.prefix': prefix,
+  return mariaDbConnectorConfig(user, { serverId: nextServerId++, prefix, bootstrap: broker.bootstrap }, {
     'database.include.list': 'inventory',
-    'schema.history.internal.kafka.bootstrap.servers': broker.bootstrap,
-    'schema.history.internal.kafka.topic': `${prefix}.history`,
     'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
     ...extra,
-  };
+  });
 }
 
 /** A connector on the test MariaDB, its task items written by the coordinator as in production. */
@@ -92,15 +84,8 @@ export function invoke(name: string, ms: number, successors: WorkerEvent[] = [])
   return runWorkerInvocation({ connector: name, task: 0 }, () => ms, workerDeps(successors));
 }
 
-export async function topicSize(topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
+export function topicSize(topic: string): Promise<number> {
+  return topicEnd(kafka, topic);
 }
 
 /**

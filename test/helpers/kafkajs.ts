@@ -78,3 +78,15 @@ export const librdkafkaRoundRobin: PartitionAssigner = (config) => {
     protocol: (subscription) => ({ name: 'roundrobin', metadata: inner.protocol(subscription).metadata }),
   };
 };
+
+/** The sum of a topic's partitions' end offsets: how many records it holds (0 when it does not exist). */
+export async function topicEnd(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
-import { startMariaDb, type MariaDb, type StartMariaDbOptions } from '../../src/local/mariadb.js';
+import { startMariaDb, type CdcUser, type MariaDb, type StartMariaDbOptions } from '../../src/local/mariadb.js';
 import { tempDir } from './env.js';
 
 export const INVENTORY_SQL = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../examples/inventory.sql');
@@ -83,5 +83,25 @@ export function useTestMariaDb(opts: TestMariaDbOptions = {}): () => TestMariaDb
   return () => {
     if (!handle) throw new Error('the test MariaDB is not running (useTestMariaDb starts it in beforeAll)');
     return handle;
+  };
+}
+
+/**
+ * A MariaDbConnector config as a user would POST it: the CDC user's connection,
+ * the server id, the topic prefix and the schema history topic `<prefix>.history`
+ * on `bootstrap`; anything else in `extra`.
+ */
+export function mariaDbConnectorConfig(user: CdcUser, opts: { serverId: number; prefix: string; bootstrap: string }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'connector.class': 'io.debezium.connector.mariadb.MariaDbConnector',
+    'database.hostname': user.host,
+    'database.port': String(user.port),
+    'database.user': user.user,
+    'database.password': user.password,
+    'database.server.id': String(opts.serverId),
+    'topic.prefix': opts.prefix,
+    'schema.history.internal.kafka.bootstrap.servers': opts.bootstrap,
+    'schema.history.internal.kafka.topic': `${opts.prefix}.history`,
+    ...extra,
   };
 }

@@ -30,7 +30,7 @@ import { Store } from '../../src/store/index.js';
 import { startTestBroker, uniqueName, type TestBroker } from '../helpers/broker.js';
 import { useDynalite } from '../helpers/dynalite.js';
 import { tempDir, waitFor } from '../helpers/env.js';
-import { collect, text, type Received } from '../helpers/kafkajs.js';
+import { collect, text, topicEnd, type Received } from '../helpers/kafkajs.js';
 
 const TABLE = 'slipway-sink-test';
 const dynamo = useDynalite(TABLE);
@@ -338,16 +338,7 @@ async function connector(name: string, config: Record<string, string>): Promise<
   await deps.store.writeTaskConfigs(name, 1, [full]);
 }
 
-async function endOffset(topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const endOffset = (topic: string) => topicEnd(kafka, topic);
 
 interface Consumed {
   key: string | null;

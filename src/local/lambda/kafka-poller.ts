@@ -99,7 +99,6 @@ export function selfManagedKafkaEvent(bootstrapServers: string[], topic: string,
 
 interface Pending {
   message: KafkaMessage;
-  offset: string;
   /** The record's JSON text in the event. */
   json: string;
 }
@@ -175,7 +174,7 @@ export class KafkaPoller {
       if (current.length > 0 && (current.length >= this.config.batchSize || bytes + size > MAX_EVENT_BYTES)) {
         if (!(await flush())) return;
       }
-      current.push({ message, offset: message.offset, json });
+      current.push({ message, json });
       bytes += size;
     }
     await flush();
@@ -202,8 +201,8 @@ export class KafkaPoller {
       }
       this.deps.onResult?.('PROBLEM: Function call failed');
       const { topic, partition } = payload.batch;
-      const lastOffset = batch[batch.length - 1]!.offset;
-      this.logger.info('batch failed', { topic, partition, firstOffset: batch[0]!.offset, lastOffset, records: batch.length, retries, failure });
+      const lastOffset = batch[batch.length - 1]!.message.offset;
+      this.logger.info('batch failed', { topic, partition, firstOffset: batch[0]!.message.offset, lastOffset, records: batch.length, retries, failure });
       if (c.bisectBatchOnFunctionError && batch.length > 1) {
         const half = Math.ceil(batch.length / 2);
         return (await this.process(batch.slice(0, half), payload, retries)) && this.process(batch.slice(half), payload, retries);
@@ -266,7 +265,7 @@ export class KafkaPoller {
         }
         await this.producer.send({
           topic,
-          messages: batch.map(({ message, offset }) => ({
+          messages: batch.map(({ message }) => ({
             key: message.key,
             value: message.value,
             timestamp: message.timestamp,
@@ -275,7 +274,7 @@ export class KafkaPoller {
               'slipway.esm.uuid': this.config.uuid,
               'slipway.esm.source.topic': sourceTopic,
               'slipway.esm.source.partition': String(sourcePartition),
-              'slipway.esm.source.offset': offset,
+              'slipway.esm.source.offset': message.offset,
               'slipway.esm.condition': 'RetryAttemptsExhausted',
               'slipway.esm.function.error': failure.slice(0, 1_000),
             },
